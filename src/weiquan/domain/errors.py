@@ -1,0 +1,87 @@
+"""Every error the domain and services raise, each knowing how it is presented.
+
+    DomainError                       400  exit 1
+    ├── ValidationFailed              422  exit 2   input a person can correct
+    │   └── CalendarOutOfRange        422  exit 2   a date the holiday calendar does not cover
+    ├── NotFound                      404  exit 3
+    ├── PermissionDenied              403  exit 4
+    ├── NotAuthenticated              401  exit 4
+    ├── Conflict                      409  exit 5
+    │   ├── IllegalTransition         409  exit 5   the lifecycle table forbids this move
+    │   └── IdempotencyMismatch       409  exit 5   a reused key with a different request
+    └── IntegrityViolation            500  exit 6   stored data failed a check (tampering, corruption)
+
+Entrypoints translate these in one place each (the FastAPI handler and the CLI wrapper);
+nothing below them raises HTTP exceptions or calls ``sys.exit``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class DomainError(Exception):
+    """Base class: a message a person can understand, plus how to present it."""
+
+    http_status: ClassVar[int] = 400
+    exit_code: ClassVar[int] = 1
+    code: ClassVar[str] = "domain_error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def as_dict(self) -> dict[str, str]:
+        body = {"error": self.code, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        return body
+
+
+class ValidationFailed(DomainError):
+    http_status = 422
+    exit_code = 2
+    code = "validation_failed"
+
+
+class CalendarOutOfRange(ValidationFailed):
+    code = "calendar_out_of_range"
+
+
+class NotFound(DomainError):
+    http_status = 404
+    exit_code = 3
+    code = "not_found"
+
+
+class PermissionDenied(DomainError):
+    http_status = 403
+    exit_code = 4
+    code = "permission_denied"
+
+
+class NotAuthenticated(DomainError):
+    http_status = 401
+    exit_code = 4
+    code = "not_authenticated"
+
+
+class Conflict(DomainError):
+    http_status = 409
+    exit_code = 5
+    code = "conflict"
+
+
+class IllegalTransition(Conflict):
+    code = "illegal_transition"
+
+
+class IdempotencyMismatch(Conflict):
+    code = "idempotency_mismatch"
+
+
+class IntegrityViolation(DomainError):
+    http_status = 500
+    exit_code = 6
+    code = "integrity_violation"
