@@ -57,8 +57,10 @@ class ChinaWorkdayCalendar:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             year = int(data["year"])
-            entries = [(date.fromisoformat(d["date"]), d["name"], bool(d["isOffDay"]))
-                       for d in data["days"]]
+            entries = [
+                (date.fromisoformat(d["date"]), d["name"], bool(d["isOffDay"]))
+                for d in data["days"]
+            ]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ValidationFailed(f"节假日文件无法读取 / unreadable holiday file: {exc}") from exc
         self.add_year(year, entries)

@@ -93,7 +93,9 @@ def working_days_between(start: date, end: date, cal: WorkdayCalendar) -> int:
     if (end - start).days > MAX_PERIOD_DAYS:
         raise ValidationFailed("期限过长 / period too long", field="days")
     return sum(
-        1 for offset in range(1, (end - start).days + 1) if cal.is_workday(start + timedelta(offset))
+        1
+        for offset in range(1, (end - start).days + 1)
+        if cal.is_workday(start + timedelta(offset))
     )
 
 

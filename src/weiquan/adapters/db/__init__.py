@@ -1,0 +1,1 @@
+"""Relational storage: SQLAlchemy Core tables, repositories and the unit of work."""

@@ -1,0 +1,184 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations create it; a test checks they agree.
+
+Imperative Core tables (not ORM classes) keep the domain free of SQLAlchemy: repositories
+translate rows to domain dataclasses and back.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = sa.MetaData(naming_convention=NAMING)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: store aware times only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+ID = sa.String(36)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(100), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("merchant_id", ID, sa.ForeignKey("merchants.id"), nullable=True),
+    sa.Column("region_code", sa.String(6), nullable=True),
+    sa.Column("phone_enc", sa.Text, nullable=True),
+    sa.Column("id_number_enc", sa.Text, nullable=True),
+    sa.Column("address_enc", sa.Text, nullable=True),
+    sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("user_id", ID, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=True),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+merchants = sa.Table(
+    "merchants",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("uscc", sa.String(18), nullable=True, unique=True),
+    sa.Column("uscc_check", sa.String(20), nullable=True),
+    sa.Column("region_code", sa.String(6), nullable=False, index=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+shops = sa.Table(
+    "shops",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("merchant_id", ID, sa.ForeignKey("merchants.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("platform", sa.String(60), nullable=False),
+    sa.Column("url", sa.String(500), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("number", sa.String(32), nullable=False, unique=True),
+    sa.Column("consumer_id", ID, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("merchant_id", ID, sa.ForeignKey("merchants.id"), nullable=False, index=True),
+    sa.Column("shop_id", ID, sa.ForeignKey("shops.id"), nullable=False),
+    sa.Column("filed_by_id", ID, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("channel", sa.String(10), nullable=False),
+    sa.Column("category", sa.String(30), nullable=False),
+    sa.Column("title", sa.String(120), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("claims", sa.JSON, nullable=False),
+    sa.Column("order_record", sa.JSON, nullable=True),
+    sa.Column("purpose", sa.String(10), nullable=False),
+    sa.Column("noticed_on", sa.Date, nullable=True),
+    sa.Column("handled_elsewhere", sa.Boolean, nullable=False),
+    sa.Column("region_code", sa.String(6), nullable=False, index=True),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("mediator_id", ID, sa.ForeignKey("users.id"), nullable=True, index=True),
+    sa.Column("inadmissible_ground", sa.String(30), nullable=True),
+    sa.Column("rating", sa.Integer, nullable=True),
+    sa.Column("merchant_replied_at", UtcDateTime, nullable=True),
+    sa.Column("reply_due_at", UtcDateTime, nullable=True),
+    sa.Column("negotiation_due_at", UtcDateTime, nullable=True),
+    sa.Column("mediation_due_at", UtcDateTime, nullable=True),
+    sa.Column("fulfilment_due_at", UtcDateTime, nullable=True),
+    # The earliest instant at which the worker has something to do; indexed for the sweep.
+    sa.Column("next_due_at", UtcDateTime, nullable=True, index=True),
+    sa.Column("deadline_note", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("submitted_at", UtcDateTime, nullable=True),
+    sa.Column("updated_at", UtcDateTime, nullable=True),
+    sa.Column("closed_at", UtcDateTime, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("last_seq", sa.Integer, nullable=False),
+)
+
+offers = sa.Table(
+    "offers",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("case_id", ID, sa.ForeignKey("cases.id"), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("made_by_role", sa.String(20), nullable=False),
+    sa.Column("made_by_id", ID, nullable=True),
+    sa.Column("terms", sa.JSON, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("made_at", UtcDateTime, nullable=False),
+    sa.Column("fulfil_within_days", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(12), nullable=False),
+    sa.Column("accepted_by", sa.JSON, nullable=False),
+    sa.UniqueConstraint("case_id", "position", name="uq_offers_case_position"),
+)
+
+case_events = sa.Table(
+    "case_events",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("case_id", ID, sa.ForeignKey("cases.id"), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("action", sa.String(30), nullable=False),
+    sa.Column("from_status", sa.String(20), nullable=False),
+    sa.Column("to_status", sa.String(20), nullable=False),
+    sa.Column("actor_role", sa.String(20), nullable=False),
+    sa.Column("actor_id", ID, nullable=True),
+    sa.Column("rule", sa.String(80), nullable=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    # Set once the event has been appended to the transparency log (outbox pattern).
+    sa.Column("log_index", sa.BigInteger, nullable=True, unique=True),
+    sa.UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),
+)
+sa.Index("ix_case_events_unlogged", case_events.c.id, sqlite_where=case_events.c.log_index.is_(None),
+         postgresql_where=case_events.c.log_index.is_(None))
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("user_id", ID, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("case_id", ID, sa.ForeignKey("cases.id"), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Use cases: one function per command; each owns its transaction."""

@@ -1,0 +1,76 @@
+"""Object-level authorisation: who may see and act on which case.
+
+A case the principal may not see is reported as *not found*, so its existence does not leak.
+"""
+
+from __future__ import annotations
+
+from weiquan.domain.accounts import Principal, Role
+from weiquan.domain.cases import Case
+from weiquan.domain.errors import NotFound, PermissionDenied
+from weiquan.domain.identifiers import region_contains
+from weiquan.domain.lifecycle import Action, CaseStatus
+from weiquan.services.ports import CaseFilter
+
+_MEDIATOR_QUEUE = frozenset({CaseStatus.MEDIATION})
+_REFERRED = frozenset({CaseStatus.REFERRED, CaseStatus.CLOSED})
+
+
+def case_scope(principal: Principal, **narrowing: object) -> CaseFilter:
+    """The listing filter that shows a principal exactly the cases they may see."""
+    role = principal.role
+    base: dict[str, object] = {}
+    if role is Role.CONSUMER:
+        base["consumer_id"] = principal.user_id
+    elif role is Role.MERCHANT:
+        base["merchant_id"] = principal.merchant_id or "-"
+    elif role is Role.MEDIATOR:
+        base["mediator_or_queue"] = principal.user_id
+    elif role is Role.REGULATOR:
+        base["region_prefix"] = _region_prefix(principal.region_code or "-")
+    elif role is Role.OPERATOR:
+        raise PermissionDenied("热线坐席只能查看自己受理的投诉")
+    return CaseFilter(**{**base, **narrowing})  # type: ignore[arg-type]
+
+
+def _region_prefix(region_code: str) -> str:
+    if region_code.endswith("0000"):
+        return region_code[:2]
+    if region_code.endswith("00"):
+        return region_code[:4]
+    return region_code
+
+
+def can_view(principal: Principal, case: Case, *, was_referred: bool) -> bool:
+    role = principal.role
+    if role is Role.ADMIN:
+        return True
+    if role is Role.CONSUMER:
+        return case.consumer_id == principal.user_id
+    if role is Role.MERCHANT:
+        return case.merchant_id == principal.merchant_id and case.status is not CaseStatus.DRAFT
+    if role is Role.MEDIATOR:
+        return case.mediator_id == principal.user_id or (
+            case.mediator_id is None and case.status in _MEDIATOR_QUEUE)
+    if role is Role.REGULATOR:
+        return (was_referred and case.status in _REFERRED and principal.region_code is not None
+                and region_contains(principal.region_code, case.region_code))
+    if role is Role.OPERATOR:
+        return case.filed_by_id == principal.user_id
+    return False
+
+
+def require_view(principal: Principal, case: Case | None, *, was_referred: bool) -> Case:
+    if case is None or not can_view(principal, case, was_referred=was_referred):
+        raise NotFound("找不到该案件，或您无权查看 (case not found)")
+    return case
+
+
+def require_act(principal: Principal, case: Case, action: Action) -> None:
+    """On top of the lifecycle table's role check: the principal must be *this* case's party."""
+    role = principal.role
+    if role is Role.MEDIATOR and action is not Action.ASSIGN_MEDIATOR \
+            and case.mediator_id != principal.user_id:
+        raise PermissionDenied("请先认领该案件（指派给自己）再进行调解操作")
+    if role is Role.REGULATOR and action is not Action.CLOSE:
+        raise PermissionDenied("监管人员只能对移交的案件办结")

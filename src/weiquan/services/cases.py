@@ -1,0 +1,221 @@
+"""Case use cases: file a complaint, act on a case, read cases within one's scope."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from weiquan.domain import workflow as wf
+from weiquan.domain.accounts import Actor, Principal, Role
+from weiquan.domain.cases import Case, CaseEvent, Channel
+from weiquan.domain.errors import (
+    IdempotencyMismatch,
+    PermissionDenied,
+    ValidationFailed,
+)
+from weiquan.domain.lifecycle import Action, CaseStatus
+from weiquan.services import authz
+from weiquan.services.accounts import register_caller
+from weiquan.services.commands import CaseCommand, FileComplaint
+from weiquan.services.context import Services
+from weiquan.services.ports import CaseFilter, UnitOfWork
+
+MAX_IDEMPOTENCY_KEY = 100
+
+
+def file_complaint(
+    svc: Services, cmd: FileComplaint, *, principal: Principal, now: datetime,
+    idempotency_key: str | None = None,
+) -> tuple[Case, bool]:
+    """Creates (and by default submits) a case. Returns (case, created).
+
+    A retried request with the same idempotency key returns the first case instead of a duplicate;
+    the same key with a different request is refused.
+    """
+    if principal.role not in (Role.CONSUMER, Role.OPERATOR):
+        raise PermissionDenied("只有消费者或热线坐席可以提交投诉")
+    request_hash = _request_hash(cmd)
+    with svc.uow() as uow:
+        if idempotency_key is not None:
+            existing = _replay(uow, principal, idempotency_key, request_hash)
+            if existing is not None:
+                return existing, False
+        case = _new_case(svc, uow, cmd, principal=principal, now=now)
+        if idempotency_key is not None:
+            uow.idempotency.put(principal.user_id, idempotency_key, request_hash=request_hash,
+                                case_id=case.id, created_at=now)
+        uow.commit()
+    return case, True
+
+
+def _replay(uow: UnitOfWork, principal: Principal, key: str, request_hash: str) -> Case | None:
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        raise ValidationFailed("Idempotency-Key 应为 1–100 个可见字符", field="Idempotency-Key")
+    stored = uow.idempotency.get(principal.user_id, key)
+    if stored is None:
+        return None
+    if stored[0] != request_hash:
+        raise IdempotencyMismatch("同一个 Idempotency-Key 已用于另一份不同的投诉")
+    return uow.cases.get(stored[1])
+
+
+def _new_case(svc: Services, uow: UnitOfWork, cmd: FileComplaint, *, principal: Principal,
+              now: datetime) -> Case:
+    shop = uow.merchants.get_shop(cmd.shop_id)
+    if shop is None:
+        raise ValidationFailed("找不到该店铺，请从列表中选择被投诉的店铺", field="shop_id")
+    merchant = uow.merchants.get(shop.merchant_id)
+    assert merchant is not None  # shops reference merchants by foreign key
+    consumer_id, channel, filed_by = _complainant(svc, uow, cmd, principal=principal, now=now)
+    case = Case(
+        id=svc.ids.new_id(), number=svc.ids.case_number(now), consumer_id=consumer_id,
+        merchant_id=merchant.id, shop_id=shop.id, category=cmd.category, title=cmd.title,
+        description=cmd.description, claims=cmd.claims, created_at=now, channel=channel,
+        filed_by_id=filed_by, order=cmd.order, purpose=cmd.purpose, noticed_on=cmd.noticed_on,
+        handled_elsewhere=cmd.handled_elsewhere, region_code=merchant.region_code, updated_at=now,
+    )
+    if cmd.submit:
+        wf.submit(case, actor=principal.actor, at=now, cal=svc.calendar, policy=svc.policy)
+    wf.schedule(case, svc.policy)
+    uow.cases.add(case)
+    return case
+
+
+def _complainant(svc: Services, uow: UnitOfWork, cmd: FileComplaint, *, principal: Principal,
+                 now: datetime) -> tuple[str, Channel, str | None]:
+    if principal.role is Role.CONSUMER:
+        if cmd.caller or cmd.consumer_id:
+            raise ValidationFailed("消费者只能以本人名义投诉", field="caller")
+        channel = cmd.channel if cmd.channel is not Channel.HOTLINE else Channel.WEB
+        return principal.user_id, channel, None
+    if cmd.consumer_id:
+        consumer = uow.users.get(cmd.consumer_id)
+        if consumer is None or consumer.role is not Role.CONSUMER:
+            raise ValidationFailed("找不到该消费者账户", field="consumer_id")
+        return consumer.id, Channel.HOTLINE, principal.user_id
+    if cmd.caller is None:
+        raise ValidationFailed("热线受理须填写来电人姓名和电话", field="caller")
+    caller_id = register_caller(svc, uow, cmd.caller, now=now)
+    return caller_id, Channel.HOTLINE, principal.user_id
+
+
+def _request_hash(cmd: FileComplaint) -> str:
+    canonical = json.dumps(asdict(cmd), sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def act(svc: Services, cmd: CaseCommand, *, principal: Principal, now: datetime) -> Case:
+    """Performs one lifecycle action on a case, after object-level authorisation."""
+    with svc.uow() as uow:
+        case = _visible_case(uow, principal, cmd.case_id)
+        authz.require_act(principal, case, cmd.action)
+        _dispatch(svc, uow, case, cmd, actor=principal.actor, now=now)
+        wf.schedule(case, svc.policy)
+        uow.cases.save(case)
+        uow.commit()
+    return case
+
+
+def _dispatch(svc: Services, uow: UnitOfWork, case: Case, cmd: CaseCommand, *, actor: Actor,
+              now: datetime) -> None:
+    cal, policy, a = svc.calendar, svc.policy, cmd.action
+    if a is Action.SUBMIT:
+        wf.submit(case, actor=actor, at=now, cal=cal, policy=policy)
+    elif a is Action.REPLY:
+        wf.reply(case, actor=actor, at=now, text=cmd.text)
+    elif a in (Action.MAKE_OFFER, Action.PROPOSE_SETTLEMENT):
+        wf.make_offer(case, actor=actor, at=now, offer_id=svc.ids.new_id(), terms=cmd.terms,
+                      note=cmd.text, fulfil_within_days=cmd.fulfil_within_days)
+    elif a is Action.ACCEPT_OFFER:
+        wf.accept_offer(case, actor=actor, at=now, offer_id=cmd.offer_id, cal=cal)
+    elif a is Action.REJECT_OFFER:
+        wf.reject_offer(case, actor=actor, at=now, offer_id=cmd.offer_id, reason=cmd.reason,
+                        cal=cal, policy=policy)
+    elif a in (Action.ESCALATE, Action.REFUSE):
+        wf.escalate(case, actor=actor, at=now, reason=cmd.reason, cal=cal, policy=policy, action=a)
+    elif a is Action.ASSIGN_MEDIATOR:
+        _assign(uow, case, cmd, actor=actor, now=now)
+    elif a is Action.ACCEPT_SETTLEMENT:
+        wf.accept_settlement(case, actor=actor, at=now, offer_id=cmd.offer_id, cal=cal)
+    elif a is Action.REJECT_SETTLEMENT:
+        wf.reject_settlement(case, actor=actor, at=now, offer_id=cmd.offer_id, reason=cmd.reason)
+    else:
+        _dispatch_closing(svc, case, cmd, actor=actor, now=now)
+
+
+def _dispatch_closing(svc: Services, case: Case, cmd: CaseCommand, *, actor: Actor,
+                      now: datetime) -> None:
+    a = cmd.action
+    if a is Action.RECORD_FAILURE:
+        wf.record_failure(case, actor=actor, at=now, reason=cmd.reason)
+        wf.refer_or_issue_dossier(case, actor=actor, at=now, refer=cmd.refer and bool(
+            case.region_code), reason="调解未成，移交监管部门" if cmd.refer else "调解未成，出具诉讼/仲裁材料")
+    elif a is Action.CONFIRM_FULFILMENT:
+        wf.confirm_fulfilment(case, actor=actor, at=now)
+    elif a is Action.REOPEN:
+        wf.reopen(case, actor=actor, at=now, reason=cmd.reason, cal=svc.calendar, policy=svc.policy)
+    elif a in (Action.REFER, Action.ISSUE_DOSSIER):
+        wf.refer_or_issue_dossier(case, actor=actor, at=now, reason=cmd.reason or "出具材料",
+                                  refer=a is Action.REFER)
+    elif a is Action.CLOSE:
+        wf.close(case, actor=actor, at=now, reason=cmd.reason or "结案")
+    elif a is Action.WITHDRAW:
+        wf.withdraw(case, actor=actor, at=now, reason=cmd.reason)
+    elif a is Action.ADD_STATEMENT:
+        wf.add_statement(case, actor=actor, at=now, text=cmd.text)
+    elif a is Action.RATE:
+        wf.rate(case, actor=actor, at=now, stars=cmd.stars, comment=cmd.text)
+    else:
+        raise ValidationFailed(f"该操作不能通过此接口执行：{a.value}", field="action")
+
+
+def _assign(uow: UnitOfWork, case: Case, cmd: CaseCommand, *, actor: Actor, now: datetime) -> None:
+    mediator_id = cmd.mediator_id or (actor.user_id if actor.role is Role.MEDIATOR else "")
+    if actor.role is Role.MEDIATOR and mediator_id != actor.user_id:
+        raise PermissionDenied("调解员只能认领给自己；改派请联系管理员")
+    mediator = uow.users.get(mediator_id) if mediator_id else None
+    if mediator is None or mediator.role is not Role.MEDIATOR or not mediator.is_active:
+        raise ValidationFailed("请选择一位在岗的调解员", field="mediator_id")
+    wf.assign_mediator(case, actor=actor, at=now, mediator_id=mediator.id)
+
+
+def _visible_case(uow: UnitOfWork, principal: Principal, case_id: str) -> Case:
+    case = uow.cases.get(case_id, for_update=True) if case_id else None
+    referred = case is not None and principal.role is Role.REGULATOR and _was_referred(uow, case)
+    return authz.require_view(principal, case, was_referred=referred)
+
+
+def _was_referred(uow: UnitOfWork, case: Case) -> bool:
+    return any(e.action is Action.REFER for e in uow.cases.events(case.id))
+
+
+def get_case(svc: Services, case_id: str, *, principal: Principal) -> tuple[Case, list[CaseEvent]]:
+    with svc.uow(readonly=True) as uow:
+        case = uow.cases.get(case_id)
+        referred = case is not None and principal.role is Role.REGULATOR and _was_referred(uow, case)
+        case = authz.require_view(principal, case, was_referred=referred)
+        return case, uow.cases.events(case.id)
+
+
+def list_cases(svc: Services, *, principal: Principal, statuses: tuple[CaseStatus, ...] = (),
+               limit: int = 50, offset: int = 0) -> tuple[list[Case], int]:
+    if not 1 <= limit <= 200 or offset < 0:
+        raise ValidationFailed("limit 应在 1–200 之间，offset 不能为负", field="limit")
+    if principal.role is Role.OPERATOR:
+        return [], 0
+    scope = authz.case_scope(principal) if principal.role is not Role.ADMIN else CaseFilter()
+    scope = CaseFilter(**{**asdict(scope), "statuses": statuses, "limit": limit, "offset": offset})
+    with svc.uow(readonly=True) as uow:
+        return uow.cases.find(scope), uow.cases.count(scope)
+
+
+def event_summary(event: CaseEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq, "action": event.action.value, "from": event.from_status.value,
+        "to": event.to_status.value, "actor_role": event.actor.role.value,
+        "actor_id": event.actor.user_id, "rule": event.actor.rule, "reason": event.reason,
+        "at": event.at.isoformat(), "payload": event.payload,
+    }

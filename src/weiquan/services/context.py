@@ -1,0 +1,18 @@
+"""Everything a use case needs, injected once by the bootstrap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from weiquan.domain.calendar import WorkdayCalendar
+from weiquan.domain.workflow import DeadlinePolicy
+from weiquan.services.ports import IdGenerator, PasswordHasher, UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class Services:
+    uow: UnitOfWorkFactory
+    calendar: WorkdayCalendar
+    policy: DeadlinePolicy
+    ids: IdGenerator
+    passwords: PasswordHasher

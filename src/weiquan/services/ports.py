@@ -1,0 +1,131 @@
+"""What the services need from the outside world, as Protocols the adapters implement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol
+
+from weiquan.domain.accounts import Principal, Role
+from weiquan.domain.cases import Case, CaseEvent
+from weiquan.domain.lifecycle import CaseStatus
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: str
+    username: str
+    display_name: str
+    role: Role
+    password_hash: str
+    merchant_id: str | None
+    region_code: str | None
+    is_active: bool
+    phone: str | None = None  # decrypted only when the caller asked for PII
+    id_number: str | None = None
+    address: str | None = None
+
+    @property
+    def principal(self) -> Principal:
+        return Principal(self.id, self.role, self.display_name, self.merchant_id, self.region_code)
+
+
+@dataclass(frozen=True, slots=True)
+class MerchantRecord:
+    id: str
+    name: str
+    uscc: str | None
+    uscc_check: str | None
+    region_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShopRecord:
+    id: str
+    merchant_id: str
+    name: str
+    platform: str
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    """Object-level scope plus optional narrowing; built by the authorisation policy."""
+
+    consumer_id: str | None = None
+    merchant_id: str | None = None
+    mediator_or_queue: str | None = None  # assigned to this mediator, or unassigned in mediation
+    region_prefix: str | None = None  # regulator: cases referred within this region
+    statuses: tuple[CaseStatus, ...] = ()
+    limit: int = 50
+    offset: int = 0
+
+
+class UserRepository(Protocol):
+    def add(self, user: UserRecord, *, created_at: datetime) -> None: ...
+    def get(self, user_id: str, *, with_pii: bool = False) -> UserRecord | None: ...
+    def by_username(self, username: str) -> UserRecord | None: ...
+    def add_token(self, *, token_id: str, user_id: str, token_hash: str, name: str,
+                  created_at: datetime, expires_at: datetime | None) -> None: ...
+    def by_token_hash(self, token_hash: str, *, now: datetime) -> UserRecord | None: ...
+    def list_by_role(self, role: Role) -> list[UserRecord]: ...
+
+
+class MerchantRepository(Protocol):
+    def add(self, merchant: MerchantRecord, *, created_at: datetime) -> None: ...
+    def get(self, merchant_id: str) -> MerchantRecord | None: ...
+    def add_shop(self, shop: ShopRecord, *, created_at: datetime) -> None: ...
+    def get_shop(self, shop_id: str) -> ShopRecord | None: ...
+    def shops_of(self, merchant_id: str) -> list[ShopRecord]: ...
+    def all(self) -> list[MerchantRecord]: ...
+
+
+class CaseRepository(Protocol):
+    def add(self, case: Case) -> None: ...
+    def get(self, case_id: str, *, for_update: bool = False) -> Case | None: ...
+    def save(self, case: Case) -> None:
+        """Writes changes and new events; raises Conflict if someone else saved meanwhile."""
+        ...
+    def find(self, scope: CaseFilter) -> list[Case]: ...
+    def count(self, scope: CaseFilter) -> int: ...
+    def events(self, case_id: str) -> list[CaseEvent]: ...
+    def claim_due(self, now: datetime, *, limit: int) -> list[Case]:
+        """Due cases, locked for this transaction; rows other workers hold are skipped."""
+        ...
+
+
+class IdempotencyRepository(Protocol):
+    def get(self, user_id: str, key: str) -> tuple[str, str] | None:
+        """(request_hash, case_id) previously stored for this user and key."""
+        ...
+    def put(self, user_id: str, key: str, *, request_hash: str, case_id: str,
+            created_at: datetime) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    users: UserRepository
+    merchants: MerchantRepository
+    cases: CaseRepository
+    idempotency: IdempotencyRepository
+
+    def __enter__(self) -> UnitOfWork: ...
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, readonly: bool = False) -> UnitOfWork: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class IdGenerator(Protocol):
+    def new_id(self) -> str: ...
+    def case_number(self, at: datetime) -> str: ...
+    def token(self) -> str: ...
