@@ -279,6 +279,21 @@ def reject_settlement(
     offer.state = OfferState.REJECTED
 
 
+def conclude_agreement(
+    case: Case, *, actor: Actor, at: datetime, reason: str, cal: WorkdayCalendar
+) -> None:
+    """A mediator records an agreement reached with both parties (e.g. by telephone, 暂行办法18)."""
+    offer = case.open_offer
+    days = offer.fulfil_within_days if offer else 15
+    case.apply(
+        Action.CONCLUDE_AGREEMENT, actor=actor, at=at, reason=reason,
+        payload={"offer_id": offer.id if offer else None},
+    )
+    if offer is not None:
+        offer.state = OfferState.ACCEPTED
+    _start_fulfilment(case, at, days, cal)
+
+
 def record_failure(case: Case, *, actor: Actor, at: datetime, reason: str) -> None:
     case.apply(Action.RECORD_FAILURE, actor=actor, at=at, reason=reason)
     open_offer = case.open_offer
@@ -426,7 +441,9 @@ def _due_after_failure(case: Case, _now: datetime, _policy: DeadlinePolicy) -> D
         return DueStep(
             Action.REFER, "failed_mediation_follow_up", "调解未成，移交商家经营地市场监管部门"
         )
-    return DueStep(Action.ISSUE_DOSSIER, "failed_mediation_follow_up", "调解未成，出具诉讼/仲裁材料")
+    return DueStep(
+        Action.ISSUE_DOSSIER, "failed_mediation_follow_up", "调解未成，出具诉讼/仲裁材料"
+    )
 
 
 def _due_in_fulfilment(case: Case, now: datetime, _policy: DeadlinePolicy) -> DueStep | None:

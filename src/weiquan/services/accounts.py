@@ -18,15 +18,27 @@ _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 _PHONE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$|^0\d{2,3}-?\d{7,8}$")
 MIN_PASSWORD = 10
 TOKEN_LIFETIME = timedelta(days=90)
+# Hotline callers get an account nobody can log in to: no argon2 hash ever equals this marker.
+UNUSABLE_PASSWORD = "!"  # noqa: S105
 
 
 def create_user(
-    svc: Services, *, username: str, password: str, display_name: str, role: Role, now: datetime,
-    merchant_id: str | None = None, region_code: str | None = None, phone: str | None = None,
+    svc: Services,
+    *,
+    username: str,
+    password: str,
+    display_name: str,
+    role: Role,
+    now: datetime,
+    merchant_id: str | None = None,
+    region_code: str | None = None,
+    phone: str | None = None,
 ) -> UserRecord:
     username = username.strip().lower()
     if not _USERNAME.match(username):
-        raise ValidationFailed("用户名为 3–64 位小写字母、数字、点、下划线或连字符", field="username")
+        raise ValidationFailed(
+            "用户名为 3–64 位小写字母、数字、点、下划线或连字符", field="username"
+        )
     if len(password) < MIN_PASSWORD:
         raise ValidationFailed(f"密码至少 {MIN_PASSWORD} 位", field="password")
     require_text(display_name, field="display_name", limit=100)
@@ -39,9 +51,15 @@ def create_user(
     if phone is not None:
         phone = normalise_phone(phone)
     user = UserRecord(
-        id=svc.ids.new_id(), username=username, display_name=display_name.strip(), role=role,
-        password_hash=svc.passwords.hash(password), merchant_id=merchant_id,
-        region_code=region_code, is_active=True, phone=phone,
+        id=svc.ids.new_id(),
+        username=username,
+        display_name=display_name.strip(),
+        role=role,
+        password_hash=svc.passwords.hash(password),
+        merchant_id=merchant_id,
+        region_code=region_code,
+        is_active=True,
+        phone=phone,
     )
     with svc.uow() as uow:
         if uow.users.by_username(username) is not None:
@@ -70,9 +88,15 @@ def register_caller(svc: Services, uow: UnitOfWork, caller: Caller, *, now: date
     if existing is not None:
         return existing.id
     user = UserRecord(
-        id=svc.ids.new_id(), username=username, display_name=caller.name.strip(),
-        role=Role.CONSUMER, password_hash="!", merchant_id=None, region_code=None,
-        is_active=True, phone=phone,
+        id=svc.ids.new_id(),
+        username=username,
+        display_name=caller.name.strip(),
+        role=Role.CONSUMER,
+        password_hash=UNUSABLE_PASSWORD,
+        merchant_id=None,
+        region_code=None,
+        is_active=True,
+        phone=phone,
     )
     uow.users.add(user, created_at=now)
     return user.id
@@ -82,7 +106,11 @@ def authenticate(svc: Services, *, username: str, password: str) -> Principal:
     with svc.uow(readonly=True) as uow:
         user = uow.users.by_username(username.strip().lower())
     # Verify against a hash even for unknown users so timing does not reveal which names exist.
-    candidate = user.password_hash if user and user.password_hash != "!" else _DUMMY_HASH.get(svc)
+    candidate = (
+        user.password_hash
+        if user and user.password_hash != UNUSABLE_PASSWORD
+        else _DUMMY_HASH.get(svc)
+    )
     ok = svc.passwords.verify(candidate, password)
     if user is None or not ok or not user.is_active:
         raise NotAuthenticated("用户名或密码错误")
@@ -102,14 +130,21 @@ class _DummyHash:
 _DUMMY_HASH = _DummyHash()
 
 
-def issue_token(svc: Services, *, principal: Principal, name: str, now: datetime,
-                digest: str, token: str) -> tuple[str, datetime]:
+def issue_token(
+    svc: Services, *, principal: Principal, name: str, now: datetime, digest: str, token: str
+) -> tuple[str, datetime]:
     """Stores the digest of a fresh bearer token; the token itself is shown once."""
     require_text(name, field="name", limit=100)
     expires = now + TOKEN_LIFETIME
     with svc.uow() as uow:
-        uow.users.add_token(token_id=svc.ids.new_id(), user_id=principal.user_id,
-                            token_hash=digest, name=name, created_at=now, expires_at=expires)
+        uow.users.add_token(
+            token_id=svc.ids.new_id(),
+            user_id=principal.user_id,
+            token_hash=digest,
+            name=name,
+            created_at=now,
+            expires_at=expires,
+        )
         uow.commit()
     return token, expires
 

@@ -5,6 +5,8 @@ A case the principal may not see is reported as *not found*, so its existence do
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.cases import Case
 from weiquan.domain.errors import NotFound, PermissionDenied
@@ -42,22 +44,31 @@ def _region_prefix(region_code: str) -> str:
 
 
 def can_view(principal: Principal, case: Case, *, was_referred: bool) -> bool:
-    role = principal.role
-    if role is Role.ADMIN:
-        return True
-    if role is Role.CONSUMER:
-        return case.consumer_id == principal.user_id
-    if role is Role.MERCHANT:
-        return case.merchant_id == principal.merchant_id and case.status is not CaseStatus.DRAFT
-    if role is Role.MEDIATOR:
-        return case.mediator_id == principal.user_id or (
-            case.mediator_id is None and case.status in _MEDIATOR_QUEUE)
-    if role is Role.REGULATOR:
-        return (was_referred and case.status in _REFERRED and principal.region_code is not None
-                and region_contains(principal.region_code, case.region_code))
-    if role is Role.OPERATOR:
-        return case.filed_by_id == principal.user_id
-    return False
+    rule = _VIEW_RULES.get(principal.role)
+    return rule is not None and rule(principal, case, was_referred)
+
+
+def _regulator_sees(principal: Principal, case: Case, was_referred: bool) -> bool:
+    return (
+        was_referred
+        and case.status in _REFERRED
+        and principal.region_code is not None
+        and region_contains(principal.region_code, case.region_code)
+    )
+
+
+_VIEW_RULES: dict[Role, Callable[[Principal, Case, bool], bool]] = {
+    Role.ADMIN: lambda _p, _c, _r: True,
+    Role.CONSUMER: lambda p, c, _r: c.consumer_id == p.user_id,
+    Role.MERCHANT: lambda p, c, _r: (
+        c.merchant_id == p.merchant_id and c.status is not CaseStatus.DRAFT
+    ),
+    Role.MEDIATOR: lambda p, c, _r: (
+        c.mediator_id == p.user_id or (c.mediator_id is None and c.status in _MEDIATOR_QUEUE)
+    ),
+    Role.REGULATOR: _regulator_sees,
+    Role.OPERATOR: lambda p, c, _r: c.filed_by_id == p.user_id,
+}
 
 
 def require_view(principal: Principal, case: Case | None, *, was_referred: bool) -> Case:
@@ -69,8 +80,11 @@ def require_view(principal: Principal, case: Case | None, *, was_referred: bool)
 def require_act(principal: Principal, case: Case, action: Action) -> None:
     """On top of the lifecycle table's role check: the principal must be *this* case's party."""
     role = principal.role
-    if role is Role.MEDIATOR and action is not Action.ASSIGN_MEDIATOR \
-            and case.mediator_id != principal.user_id:
+    if (
+        role is Role.MEDIATOR
+        and action is not Action.ASSIGN_MEDIATOR
+        and case.mediator_id != principal.user_id
+    ):
         raise PermissionDenied("请先认领该案件（指派给自己）再进行调解操作")
     if role is Role.REGULATOR and action is not Action.CLOSE:
         raise PermissionDenied("监管人员只能对移交的案件办结")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
 from weiquan.domain import workflow as wf
 from weiquan.domain.accounts import Actor, Principal, Role
-from weiquan.domain.cases import Case, CaseEvent, Channel
+from weiquan.domain.cases import Case, CaseEvent, Channel, OfferKind
 from weiquan.domain.errors import (
     IdempotencyMismatch,
     PermissionDenied,
@@ -27,7 +27,11 @@ MAX_IDEMPOTENCY_KEY = 100
 
 
 def file_complaint(
-    svc: Services, cmd: FileComplaint, *, principal: Principal, now: datetime,
+    svc: Services,
+    cmd: FileComplaint,
+    *,
+    principal: Principal,
+    now: datetime,
     idempotency_key: str | None = None,
 ) -> tuple[Case, bool]:
     """Creates (and by default submits) a case. Returns (case, created).
@@ -45,8 +49,13 @@ def file_complaint(
                 return existing, False
         case = _new_case(svc, uow, cmd, principal=principal, now=now)
         if idempotency_key is not None:
-            uow.idempotency.put(principal.user_id, idempotency_key, request_hash=request_hash,
-                                case_id=case.id, created_at=now)
+            uow.idempotency.put(
+                principal.user_id,
+                idempotency_key,
+                request_hash=request_hash,
+                case_id=case.id,
+                created_at=now,
+            )
         uow.commit()
     return case, True
 
@@ -62,8 +71,9 @@ def _replay(uow: UnitOfWork, principal: Principal, key: str, request_hash: str) 
     return uow.cases.get(stored[1])
 
 
-def _new_case(svc: Services, uow: UnitOfWork, cmd: FileComplaint, *, principal: Principal,
-              now: datetime) -> Case:
+def _new_case(
+    svc: Services, uow: UnitOfWork, cmd: FileComplaint, *, principal: Principal, now: datetime
+) -> Case:
     shop = uow.merchants.get_shop(cmd.shop_id)
     if shop is None:
         raise ValidationFailed("找不到该店铺，请从列表中选择被投诉的店铺", field="shop_id")
@@ -71,11 +81,24 @@ def _new_case(svc: Services, uow: UnitOfWork, cmd: FileComplaint, *, principal: 
     assert merchant is not None  # shops reference merchants by foreign key
     consumer_id, channel, filed_by = _complainant(svc, uow, cmd, principal=principal, now=now)
     case = Case(
-        id=svc.ids.new_id(), number=svc.ids.case_number(now), consumer_id=consumer_id,
-        merchant_id=merchant.id, shop_id=shop.id, category=cmd.category, title=cmd.title,
-        description=cmd.description, claims=cmd.claims, created_at=now, channel=channel,
-        filed_by_id=filed_by, order=cmd.order, purpose=cmd.purpose, noticed_on=cmd.noticed_on,
-        handled_elsewhere=cmd.handled_elsewhere, region_code=merchant.region_code, updated_at=now,
+        id=svc.ids.new_id(),
+        number=svc.ids.case_number(now),
+        consumer_id=consumer_id,
+        merchant_id=merchant.id,
+        shop_id=shop.id,
+        category=cmd.category,
+        title=cmd.title,
+        description=cmd.description,
+        claims=cmd.claims,
+        created_at=now,
+        channel=channel,
+        filed_by_id=filed_by,
+        order=cmd.order,
+        purpose=cmd.purpose,
+        noticed_on=cmd.noticed_on,
+        handled_elsewhere=cmd.handled_elsewhere,
+        region_code=merchant.region_code,
+        updated_at=now,
     )
     if cmd.submit:
         wf.submit(case, actor=principal.actor, at=now, cal=svc.calendar, policy=svc.policy)
@@ -84,8 +107,9 @@ def _new_case(svc: Services, uow: UnitOfWork, cmd: FileComplaint, *, principal: 
     return case
 
 
-def _complainant(svc: Services, uow: UnitOfWork, cmd: FileComplaint, *, principal: Principal,
-                 now: datetime) -> tuple[str, Channel, str | None]:
+def _complainant(
+    svc: Services, uow: UnitOfWork, cmd: FileComplaint, *, principal: Principal, now: datetime
+) -> tuple[str, Channel, str | None]:
     if principal.role is Role.CONSUMER:
         if cmd.caller or cmd.consumer_id:
             raise ValidationFailed("消费者只能以本人名义投诉", field="caller")
@@ -111,6 +135,7 @@ def act(svc: Services, cmd: CaseCommand, *, principal: Principal, now: datetime)
     """Performs one lifecycle action on a case, after object-level authorisation."""
     with svc.uow() as uow:
         case = _visible_case(uow, principal, cmd.case_id)
+        cmd = _resolve_offer_action(case, cmd)
         authz.require_act(principal, case, cmd.action)
         _dispatch(svc, uow, case, cmd, actor=principal.actor, now=now)
         wf.schedule(case, svc.policy)
@@ -119,21 +144,48 @@ def act(svc: Services, cmd: CaseCommand, *, principal: Principal, now: datetime)
     return case
 
 
-def _dispatch(svc: Services, uow: UnitOfWork, case: Case, cmd: CaseCommand, *, actor: Actor,
-              now: datetime) -> None:
+def _resolve_offer_action(case: Case, cmd: CaseCommand) -> CaseCommand:
+    """"Accept" and "reject" mean the settlement actions when the open offer is a proposal."""
+    offer = case.open_offer
+    if offer is None or offer.kind is not OfferKind.PROPOSAL:
+        return cmd
+    mapping = {
+        Action.ACCEPT_OFFER: Action.ACCEPT_SETTLEMENT,
+        Action.REJECT_OFFER: Action.REJECT_SETTLEMENT,
+    }
+    return replace(cmd, action=mapping.get(cmd.action, cmd.action))
+
+
+def _dispatch(
+    svc: Services, uow: UnitOfWork, case: Case, cmd: CaseCommand, *, actor: Actor, now: datetime
+) -> None:
     cal, policy, a = svc.calendar, svc.policy, cmd.action
     if a is Action.SUBMIT:
         wf.submit(case, actor=actor, at=now, cal=cal, policy=policy)
     elif a is Action.REPLY:
         wf.reply(case, actor=actor, at=now, text=cmd.text)
     elif a in (Action.MAKE_OFFER, Action.PROPOSE_SETTLEMENT):
-        wf.make_offer(case, actor=actor, at=now, offer_id=svc.ids.new_id(), terms=cmd.terms,
-                      note=cmd.text, fulfil_within_days=cmd.fulfil_within_days)
+        wf.make_offer(
+            case,
+            actor=actor,
+            at=now,
+            offer_id=svc.ids.new_id(),
+            terms=cmd.terms,
+            note=cmd.text,
+            fulfil_within_days=cmd.fulfil_within_days,
+        )
     elif a is Action.ACCEPT_OFFER:
         wf.accept_offer(case, actor=actor, at=now, offer_id=cmd.offer_id, cal=cal)
     elif a is Action.REJECT_OFFER:
-        wf.reject_offer(case, actor=actor, at=now, offer_id=cmd.offer_id, reason=cmd.reason,
-                        cal=cal, policy=policy)
+        wf.reject_offer(
+            case,
+            actor=actor,
+            at=now,
+            offer_id=cmd.offer_id,
+            reason=cmd.reason,
+            cal=cal,
+            policy=policy,
+        )
     elif a in (Action.ESCALATE, Action.REFUSE):
         wf.escalate(case, actor=actor, at=now, reason=cmd.reason, cal=cal, policy=policy, action=a)
     elif a is Action.ASSIGN_MEDIATOR:
@@ -146,20 +198,30 @@ def _dispatch(svc: Services, uow: UnitOfWork, case: Case, cmd: CaseCommand, *, a
         _dispatch_closing(svc, case, cmd, actor=actor, now=now)
 
 
-def _dispatch_closing(svc: Services, case: Case, cmd: CaseCommand, *, actor: Actor,
-                      now: datetime) -> None:
+def _dispatch_closing(
+    svc: Services, case: Case, cmd: CaseCommand, *, actor: Actor, now: datetime
+) -> None:
     a = cmd.action
-    if a is Action.RECORD_FAILURE:
+    if a is Action.CONCLUDE_AGREEMENT:
+        wf.conclude_agreement(case, actor=actor, at=now, reason=cmd.reason or "调解成功，双方达成协议",
+                              cal=svc.calendar)
+    elif a is Action.RECORD_FAILURE:
         wf.record_failure(case, actor=actor, at=now, reason=cmd.reason)
-        wf.refer_or_issue_dossier(case, actor=actor, at=now, refer=cmd.refer and bool(
-            case.region_code), reason="调解未成，移交监管部门" if cmd.refer else "调解未成，出具诉讼/仲裁材料")
+        wf.refer_or_issue_dossier(
+            case,
+            actor=actor,
+            at=now,
+            refer=cmd.refer and bool(case.region_code),
+            reason="调解未成，移交监管部门" if cmd.refer else "调解未成，出具诉讼/仲裁材料",
+        )
     elif a is Action.CONFIRM_FULFILMENT:
         wf.confirm_fulfilment(case, actor=actor, at=now)
     elif a is Action.REOPEN:
         wf.reopen(case, actor=actor, at=now, reason=cmd.reason, cal=svc.calendar, policy=svc.policy)
     elif a in (Action.REFER, Action.ISSUE_DOSSIER):
-        wf.refer_or_issue_dossier(case, actor=actor, at=now, reason=cmd.reason or "出具材料",
-                                  refer=a is Action.REFER)
+        wf.refer_or_issue_dossier(
+            case, actor=actor, at=now, reason=cmd.reason or "出具材料", refer=a is Action.REFER
+        )
     elif a is Action.CLOSE:
         wf.close(case, actor=actor, at=now, reason=cmd.reason or "结案")
     elif a is Action.WITHDRAW:
@@ -195,13 +257,21 @@ def _was_referred(uow: UnitOfWork, case: Case) -> bool:
 def get_case(svc: Services, case_id: str, *, principal: Principal) -> tuple[Case, list[CaseEvent]]:
     with svc.uow(readonly=True) as uow:
         case = uow.cases.get(case_id)
-        referred = case is not None and principal.role is Role.REGULATOR and _was_referred(uow, case)
+        referred = (
+            case is not None and principal.role is Role.REGULATOR and _was_referred(uow, case)
+        )
         case = authz.require_view(principal, case, was_referred=referred)
         return case, uow.cases.events(case.id)
 
 
-def list_cases(svc: Services, *, principal: Principal, statuses: tuple[CaseStatus, ...] = (),
-               limit: int = 50, offset: int = 0) -> tuple[list[Case], int]:
+def list_cases(
+    svc: Services,
+    *,
+    principal: Principal,
+    statuses: tuple[CaseStatus, ...] = (),
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Case], int]:
     if not 1 <= limit <= 200 or offset < 0:
         raise ValidationFailed("limit 应在 1–200 之间，offset 不能为负", field="limit")
     if principal.role is Role.OPERATOR:
@@ -214,8 +284,14 @@ def list_cases(svc: Services, *, principal: Principal, statuses: tuple[CaseStatu
 
 def event_summary(event: CaseEvent) -> dict[str, Any]:
     return {
-        "seq": event.seq, "action": event.action.value, "from": event.from_status.value,
-        "to": event.to_status.value, "actor_role": event.actor.role.value,
-        "actor_id": event.actor.user_id, "rule": event.actor.rule, "reason": event.reason,
-        "at": event.at.isoformat(), "payload": event.payload,
+        "seq": event.seq,
+        "action": event.action.value,
+        "from": event.from_status.value,
+        "to": event.to_status.value,
+        "actor_role": event.actor.role.value,
+        "actor_id": event.actor.user_id,
+        "rule": event.actor.rule,
+        "reason": event.reason,
+        "at": event.at.isoformat(),
+        "payload": event.payload,
     }

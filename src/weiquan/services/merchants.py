@@ -11,16 +11,25 @@ from weiquan.services.context import Services
 from weiquan.services.ports import MerchantRecord, ShopRecord
 
 
-def register_merchant(svc: Services, *, name: str, region_code: str, now: datetime,
-                      uscc: str | None = None, known_regions: frozenset[str] | None = None,
-                      ) -> tuple[MerchantRecord, str | None]:
+def register_merchant(
+    svc: Services,
+    *,
+    name: str,
+    region_code: str,
+    now: datetime,
+    uscc: str | None = None,
+    known_regions: frozenset[str] | None = None,
+) -> tuple[MerchantRecord, str | None]:
     """Returns the merchant and a warning (a USCC whose check character fails)."""
     require_text(name, field="name", limit=200)
     region = validate_region_code(region_code, known_regions)
     checked = validate_uscc(uscc) if uscc else None
     merchant = MerchantRecord(
-        id=svc.ids.new_id(), name=name.strip(), uscc=checked.code if checked else None,
-        uscc_check=checked.check.value if checked else None, region_code=region,
+        id=svc.ids.new_id(),
+        name=name.strip(),
+        uscc=checked.code if checked else None,
+        uscc_check=checked.check.value if checked else None,
+        region_code=region,
     )
     with svc.uow() as uow:
         if checked and any(m.uscc == checked.code for m in uow.merchants.all()):
@@ -30,8 +39,15 @@ def register_merchant(svc: Services, *, name: str, region_code: str, now: dateti
     return merchant, checked.warning if checked else None
 
 
-def add_shop(svc: Services, *, merchant_id: str, name: str, platform: str, now: datetime,
-             url: str | None = None) -> ShopRecord:
+def add_shop(
+    svc: Services,
+    *,
+    merchant_id: str,
+    name: str,
+    platform: str,
+    now: datetime,
+    url: str | None = None,
+) -> ShopRecord:
     require_text(name, field="name", limit=200)
     require_text(platform, field="platform", limit=60)
     if url is not None and not url.startswith(("https://", "http://")):

@@ -22,8 +22,9 @@ class StepTaken:
     to_status: str
 
 
-def sweep(svc: Services, *, now: datetime, batch_size: int = 100,
-          max_batches: int = 1_000) -> list[StepTaken]:
+def sweep(
+    svc: Services, *, now: datetime, batch_size: int = 100, max_batches: int = 1_000
+) -> list[StepTaken]:
     """Processes every case due at ``now``; each batch is one transaction."""
     taken: list[StepTaken] = []
     for _ in range(max_batches):
@@ -41,8 +42,9 @@ def _sweep_batch(svc: Services, *, now: datetime, batch_size: int) -> list[StepT
             step = wf.due_step(case, now, svc.policy)
             if step is not None:
                 wf.take_due_step(case, step, now=now, cal=svc.calendar, policy=svc.policy)
-                taken.append(StepTaken(case.id, case.number, step.rule, step.action.value,
-                                       case.status.value))
+                taken.append(
+                    StepTaken(case.id, case.number, step.rule, step.action.value, case.status.value)
+                )
             wf.schedule(case, svc.policy)
             next_check = case.deadlines.next_check_at
             if step is None and next_check is not None and next_check <= now:

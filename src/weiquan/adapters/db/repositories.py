@@ -45,53 +45,86 @@ class SqlUserRepository:
             for name in _PII_FIELDS
             if (value := getattr(user, name))
         }
-        self._conn.execute(t.users.insert().values(
-            id=user.id, username=user.username, display_name=user.display_name,
-            role=user.role.value, password_hash=user.password_hash, merchant_id=user.merchant_id,
-            region_code=user.region_code, is_active=user.is_active, created_at=created_at,
-            **encrypted,
-        ))
+        self._conn.execute(
+            t.users.insert().values(
+                id=user.id,
+                username=user.username,
+                display_name=user.display_name,
+                role=user.role.value,
+                password_hash=user.password_hash,
+                merchant_id=user.merchant_id,
+                region_code=user.region_code,
+                is_active=user.is_active,
+                created_at=created_at,
+                **encrypted,
+            )
+        )
 
     def get(self, user_id: str, *, with_pii: bool = False) -> UserRecord | None:
         row = self._conn.execute(sa.select(t.users).where(t.users.c.id == user_id)).first()
         return self._to_record(row._mapping, with_pii=with_pii) if row else None
 
     def by_username(self, username: str) -> UserRecord | None:
-        row = self._conn.execute(
-            sa.select(t.users).where(t.users.c.username == username)).first()
+        row = self._conn.execute(sa.select(t.users).where(t.users.c.username == username)).first()
         return self._to_record(row._mapping, with_pii=False) if row else None
 
-    def add_token(self, *, token_id: str, user_id: str, token_hash: str, name: str,
-                  created_at: datetime, expires_at: datetime | None) -> None:
-        self._conn.execute(t.api_tokens.insert().values(
-            id=token_id, user_id=user_id, token_hash=token_hash, name=name,
-            created_at=created_at, expires_at=expires_at))
+    def add_token(
+        self,
+        *,
+        token_id: str,
+        user_id: str,
+        token_hash: str,
+        name: str,
+        created_at: datetime,
+        expires_at: datetime | None,
+    ) -> None:
+        self._conn.execute(
+            t.api_tokens.insert().values(
+                id=token_id,
+                user_id=user_id,
+                token_hash=token_hash,
+                name=name,
+                created_at=created_at,
+                expires_at=expires_at,
+            )
+        )
 
     def by_token_hash(self, token_hash: str, *, now: datetime) -> UserRecord | None:
         query = (
             sa.select(t.users)
             .join(t.api_tokens, t.api_tokens.c.user_id == t.users.c.id)
-            .where(t.api_tokens.c.token_hash == token_hash, t.api_tokens.c.revoked_at.is_(None),
-                   sa.or_(t.api_tokens.c.expires_at.is_(None), t.api_tokens.c.expires_at > now))
+            .where(
+                t.api_tokens.c.token_hash == token_hash,
+                t.api_tokens.c.revoked_at.is_(None),
+                sa.or_(t.api_tokens.c.expires_at.is_(None), t.api_tokens.c.expires_at > now),
+            )
         )
         row = self._conn.execute(query).first()
         return self._to_record(row._mapping, with_pii=False) if row else None
 
     def list_by_role(self, role: Role) -> list[UserRecord]:
         rows = self._conn.execute(
-            sa.select(t.users).where(t.users.c.role == role.value).order_by(t.users.c.username))
+            sa.select(t.users).where(t.users.c.role == role.value).order_by(t.users.c.username)
+        )
         return [self._to_record(r._mapping, with_pii=False) for r in rows]
 
     def _to_record(self, row: Mapping[str, Any], *, with_pii: bool) -> UserRecord:
         pii = {
-            name: self._cipher.decrypt(row[f"{name}_enc"]) if with_pii and row[f"{name}_enc"] else None
+            name: self._cipher.decrypt(row[f"{name}_enc"])
+            if with_pii and row[f"{name}_enc"]
+            else None
             for name in _PII_FIELDS
         }
         return UserRecord(
-            id=row["id"], username=row["username"], display_name=row["display_name"],
-            role=Role(row["role"]), password_hash=row["password_hash"],
-            merchant_id=row["merchant_id"], region_code=row["region_code"],
-            is_active=row["is_active"], **pii,
+            id=row["id"],
+            username=row["username"],
+            display_name=row["display_name"],
+            role=Role(row["role"]),
+            password_hash=row["password_hash"],
+            merchant_id=row["merchant_id"],
+            region_code=row["region_code"],
+            is_active=row["is_active"],
+            **pii,
         )
 
 
@@ -100,13 +133,21 @@ class SqlMerchantRepository:
         self._conn = conn
 
     def add(self, merchant: MerchantRecord, *, created_at: datetime) -> None:
-        self._conn.execute(t.merchants.insert().values(
-            id=merchant.id, name=merchant.name, uscc=merchant.uscc, uscc_check=merchant.uscc_check,
-            region_code=merchant.region_code, created_at=created_at))
+        self._conn.execute(
+            t.merchants.insert().values(
+                id=merchant.id,
+                name=merchant.name,
+                uscc=merchant.uscc,
+                uscc_check=merchant.uscc_check,
+                region_code=merchant.region_code,
+                created_at=created_at,
+            )
+        )
 
     def get(self, merchant_id: str) -> MerchantRecord | None:
         row = self._conn.execute(
-            sa.select(t.merchants).where(t.merchants.c.id == merchant_id)).first()
+            sa.select(t.merchants).where(t.merchants.c.id == merchant_id)
+        ).first()
         return _merchant(row._mapping) if row else None
 
     def all(self) -> list[MerchantRecord]:
@@ -114,9 +155,16 @@ class SqlMerchantRepository:
         return [_merchant(r._mapping) for r in rows]
 
     def add_shop(self, shop: ShopRecord, *, created_at: datetime) -> None:
-        self._conn.execute(t.shops.insert().values(
-            id=shop.id, merchant_id=shop.merchant_id, name=shop.name, platform=shop.platform,
-            url=shop.url, created_at=created_at))
+        self._conn.execute(
+            t.shops.insert().values(
+                id=shop.id,
+                merchant_id=shop.merchant_id,
+                name=shop.name,
+                platform=shop.platform,
+                url=shop.url,
+                created_at=created_at,
+            )
+        )
 
     def get_shop(self, shop_id: str) -> ShopRecord | None:
         row = self._conn.execute(sa.select(t.shops).where(t.shops.c.id == shop_id)).first()
@@ -124,13 +172,15 @@ class SqlMerchantRepository:
 
     def shops_of(self, merchant_id: str) -> list[ShopRecord]:
         rows = self._conn.execute(
-            sa.select(t.shops).where(t.shops.c.merchant_id == merchant_id).order_by(t.shops.c.name))
+            sa.select(t.shops).where(t.shops.c.merchant_id == merchant_id).order_by(t.shops.c.name)
+        )
         return [_shop(r._mapping) for r in rows]
 
 
 def _merchant(row: Mapping[str, Any]) -> MerchantRecord:
-    return MerchantRecord(row["id"], row["name"], row["uscc"], row["uscc_check"],
-                          row["region_code"])
+    return MerchantRecord(
+        row["id"], row["name"], row["uscc"], row["uscc_check"], row["region_code"]
+    )
 
 
 def _shop(row: Mapping[str, Any]) -> ShopRecord:
@@ -143,16 +193,24 @@ class SqlIdempotencyRepository:
 
     def get(self, user_id: str, key: str) -> tuple[str, str] | None:
         row = self._conn.execute(
-            sa.select(t.idempotency_keys.c.request_hash, t.idempotency_keys.c.case_id)
-            .where(t.idempotency_keys.c.user_id == user_id, t.idempotency_keys.c.key == key)
+            sa.select(t.idempotency_keys.c.request_hash, t.idempotency_keys.c.case_id).where(
+                t.idempotency_keys.c.user_id == user_id, t.idempotency_keys.c.key == key
+            )
         ).first()
         return (row[0], row[1]) if row else None
 
-    def put(self, user_id: str, key: str, *, request_hash: str, case_id: str,
-            created_at: datetime) -> None:
-        self._conn.execute(t.idempotency_keys.insert().values(
-            user_id=user_id, key=key, request_hash=request_hash, case_id=case_id,
-            created_at=created_at))
+    def put(
+        self, user_id: str, key: str, *, request_hash: str, case_id: str, created_at: datetime
+    ) -> None:
+        self._conn.execute(
+            t.idempotency_keys.insert().values(
+                user_id=user_id,
+                key=key,
+                request_hash=request_hash,
+                case_id=case_id,
+                created_at=created_at,
+            )
+        )
 
 
 class SqlCaseRepository:
@@ -185,9 +243,11 @@ class SqlCaseRepository:
 
     def find(self, scope: CaseFilter) -> list[Case]:
         query = (
-            sa.select(t.cases).where(*_scope_clauses(scope))
+            sa.select(t.cases)
+            .where(*_scope_clauses(scope))
             .order_by(t.cases.c.next_due_at.asc().nulls_last(), t.cases.c.created_at.desc())
-            .limit(scope.limit).offset(scope.offset)
+            .limit(scope.limit)
+            .offset(scope.offset)
         )
         return self._hydrate([r._mapping for r in self._conn.execute(query)])
 
@@ -197,8 +257,10 @@ class SqlCaseRepository:
 
     def events(self, case_id: str) -> list[CaseEvent]:
         rows = self._conn.execute(
-            sa.select(t.case_events).where(t.case_events.c.case_id == case_id)
-            .order_by(t.case_events.c.seq))
+            sa.select(t.case_events)
+            .where(t.case_events.c.case_id == case_id)
+            .order_by(t.case_events.c.seq)
+        )
         return [_event(r._mapping) for r in rows]
 
     def claim_due(self, now: datetime, *, limit: int) -> list[Case]:
@@ -216,9 +278,13 @@ class SqlCaseRepository:
             self._conn.execute(t.case_events.insert(), [_event_row(e) for e in case.new_events])
         self._conn.execute(t.offers.delete().where(t.offers.c.case_id == case.id))
         if case.offers:
-            self._conn.execute(t.offers.insert(), [
-                _offer_row(case.id, position, offer) for position, offer in enumerate(case.offers)
-            ])
+            self._conn.execute(
+                t.offers.insert(),
+                [
+                    _offer_row(case.id, position, offer)
+                    for position, offer in enumerate(case.offers)
+                ],
+            )
 
     def _hydrate(self, rows: list[Mapping[str, Any]]) -> list[Case]:
         if not rows:
@@ -226,7 +292,8 @@ class SqlCaseRepository:
         ids = [r["id"] for r in rows]
         offers_by_case: dict[str, list[Offer]] = {case_id: [] for case_id in ids}
         offer_rows = self._conn.execute(
-            sa.select(t.offers).where(t.offers.c.case_id.in_(ids)).order_by(t.offers.c.position))
+            sa.select(t.offers).where(t.offers.c.case_id.in_(ids)).order_by(t.offers.c.position)
+        )
         for r in offer_rows:
             offers_by_case[r.case_id].append(_offer(r._mapping))
         return [_case(r, offers_by_case[r["id"]]) for r in rows]
@@ -241,15 +308,20 @@ def _scope_clauses(scope: CaseFilter) -> list[sa.ColumnElement[bool]]:
         clauses.append(c.merchant_id == scope.merchant_id)
         clauses.append(c.status != CaseStatus.DRAFT.value)
     if scope.mediator_or_queue is not None:
-        clauses.append(sa.or_(
-            c.mediator_id == scope.mediator_or_queue,
-            sa.and_(c.mediator_id.is_(None), c.status == CaseStatus.MEDIATION.value),
-        ))
+        clauses.append(
+            sa.or_(
+                c.mediator_id == scope.mediator_or_queue,
+                sa.and_(c.mediator_id.is_(None), c.status == CaseStatus.MEDIATION.value),
+            )
+        )
     if scope.region_prefix is not None:
         clauses.append(c.region_code.startswith(scope.region_prefix, autoescape=True))
         clauses.append(c.status.in_([CaseStatus.REFERRED.value, CaseStatus.CLOSED.value]))
-        clauses.append(sa.exists().where(
-            t.case_events.c.case_id == c.id, t.case_events.c.action == Action.REFER.value))
+        clauses.append(
+            sa.exists().where(
+                t.case_events.c.case_id == c.id, t.case_events.c.action == Action.REFER.value
+            )
+        )
     if scope.statuses:
         clauses.append(c.status.in_([s.value for s in scope.statuses]))
     return clauses
@@ -258,21 +330,37 @@ def _scope_clauses(scope: CaseFilter) -> list[sa.ColumnElement[bool]]:
 def _case_columns(case: Case) -> dict[str, Any]:
     d = case.deadlines
     return {
-        "number": case.number, "consumer_id": case.consumer_id, "merchant_id": case.merchant_id,
-        "shop_id": case.shop_id, "filed_by_id": case.filed_by_id, "channel": case.channel.value,
-        "category": case.category.value, "title": case.title, "description": case.description,
+        "number": case.number,
+        "consumer_id": case.consumer_id,
+        "merchant_id": case.merchant_id,
+        "shop_id": case.shop_id,
+        "filed_by_id": case.filed_by_id,
+        "channel": case.channel.value,
+        "category": case.category.value,
+        "title": case.title,
+        "description": case.description,
         "claims": [_claim_json(c) for c in case.claims],
         "order_record": _order_json(case.order) if case.order else None,
-        "purpose": case.purpose.value, "noticed_on": case.noticed_on,
-        "handled_elsewhere": case.handled_elsewhere, "region_code": case.region_code,
-        "status": case.status.value, "mediator_id": case.mediator_id,
+        "purpose": case.purpose.value,
+        "noticed_on": case.noticed_on,
+        "handled_elsewhere": case.handled_elsewhere,
+        "region_code": case.region_code,
+        "status": case.status.value,
+        "mediator_id": case.mediator_id,
         "inadmissible_ground": case.inadmissible_ground.value if case.inadmissible_ground else None,
-        "rating": case.rating, "merchant_replied_at": case.merchant_replied_at,
-        "reply_due_at": d.reply_due_at, "negotiation_due_at": d.negotiation_due_at,
-        "mediation_due_at": d.mediation_due_at, "fulfilment_due_at": d.fulfilment_due_at,
-        "next_due_at": d.next_check_at, "deadline_note": d.note,
-        "created_at": case.created_at, "submitted_at": case.submitted_at,
-        "updated_at": case.updated_at, "closed_at": case.closed_at, "version": case.version,
+        "rating": case.rating,
+        "merchant_replied_at": case.merchant_replied_at,
+        "reply_due_at": d.reply_due_at,
+        "negotiation_due_at": d.negotiation_due_at,
+        "mediation_due_at": d.mediation_due_at,
+        "fulfilment_due_at": d.fulfilment_due_at,
+        "next_due_at": d.next_check_at,
+        "deadline_note": d.note,
+        "created_at": case.created_at,
+        "submitted_at": case.submitted_at,
+        "updated_at": case.updated_at,
+        "closed_at": case.closed_at,
+        "version": case.version,
         "last_seq": case.last_seq,
     }
 
@@ -280,24 +368,44 @@ def _case_columns(case: Case) -> dict[str, Any]:
 def _case(row: Mapping[str, Any], offers: list[Offer]) -> Case:
     noticed: date | None = row["noticed_on"]
     return Case(
-        id=row["id"], number=row["number"], consumer_id=row["consumer_id"],
-        merchant_id=row["merchant_id"], shop_id=row["shop_id"], category=Category(row["category"]),
-        title=row["title"], description=row["description"],
-        claims=tuple(_claim(c) for c in row["claims"]), created_at=row["created_at"],
-        channel=Channel(row["channel"]), filed_by_id=row["filed_by_id"],
+        id=row["id"],
+        number=row["number"],
+        consumer_id=row["consumer_id"],
+        merchant_id=row["merchant_id"],
+        shop_id=row["shop_id"],
+        category=Category(row["category"]),
+        title=row["title"],
+        description=row["description"],
+        claims=tuple(_claim(c) for c in row["claims"]),
+        created_at=row["created_at"],
+        channel=Channel(row["channel"]),
+        filed_by_id=row["filed_by_id"],
         order=_order(row["order_record"]) if row["order_record"] else None,
-        purpose=Purpose(row["purpose"]), noticed_on=noticed,
-        handled_elsewhere=row["handled_elsewhere"], region_code=row["region_code"],
-        status=CaseStatus(row["status"]), mediator_id=row["mediator_id"],
-        merchant_replied_at=row["merchant_replied_at"], submitted_at=row["submitted_at"],
-        closed_at=row["closed_at"], updated_at=row["updated_at"],
+        purpose=Purpose(row["purpose"]),
+        noticed_on=noticed,
+        handled_elsewhere=row["handled_elsewhere"],
+        region_code=row["region_code"],
+        status=CaseStatus(row["status"]),
+        mediator_id=row["mediator_id"],
+        merchant_replied_at=row["merchant_replied_at"],
+        submitted_at=row["submitted_at"],
+        closed_at=row["closed_at"],
+        updated_at=row["updated_at"],
         inadmissible_ground=InadmissibleGround(row["inadmissible_ground"])
-        if row["inadmissible_ground"] else None,
+        if row["inadmissible_ground"]
+        else None,
         rating=row["rating"],
-        deadlines=Deadlines(row["reply_due_at"], row["negotiation_due_at"],
-                            row["mediation_due_at"], row["fulfilment_due_at"], row["deadline_note"],
-                            row["next_due_at"]),
-        offers=offers, version=row["version"], last_seq=row["last_seq"],
+        deadlines=Deadlines(
+            row["reply_due_at"],
+            row["negotiation_due_at"],
+            row["mediation_due_at"],
+            row["fulfilment_due_at"],
+            row["deadline_note"],
+            row["next_due_at"],
+        ),
+        offers=offers,
+        version=row["version"],
+        last_seq=row["last_seq"],
     )
 
 
@@ -315,32 +423,47 @@ def _dt(value: str | None) -> datetime | None:
 
 def _order_json(order: OrderRecord) -> dict[str, Any]:
     return {
-        "platform": order.platform, "order_no": order.order_no,
-        "items": [{"name": i.name, "quantity": i.quantity, "unit_price_fen": i.unit_price_fen}
-                  for i in order.items],
+        "platform": order.platform,
+        "order_no": order.order_no,
+        "items": [
+            {"name": i.name, "quantity": i.quantity, "unit_price_fen": i.unit_price_fen}
+            for i in order.items
+        ],
         "amount_paid_fen": order.amount_paid_fen,
         "ordered_at": order.ordered_at.isoformat() if order.ordered_at else None,
         "promised_delivery_at": order.promised_delivery_at.isoformat()
-        if order.promised_delivery_at else None,
+        if order.promised_delivery_at
+        else None,
         "signed_at": order.signed_at.isoformat() if order.signed_at else None,
     }
 
 
 def _order(data: Mapping[str, Any]) -> OrderRecord:
     return OrderRecord(
-        platform=data["platform"], order_no=data["order_no"],
-        items=tuple(OrderItem(i["name"], i["quantity"], i["unit_price_fen"]) for i in data["items"]),
-        amount_paid_fen=data["amount_paid_fen"], ordered_at=_dt(data["ordered_at"]),
-        promised_delivery_at=_dt(data["promised_delivery_at"]), signed_at=_dt(data["signed_at"]),
+        platform=data["platform"],
+        order_no=data["order_no"],
+        items=tuple(
+            OrderItem(i["name"], i["quantity"], i["unit_price_fen"]) for i in data["items"]
+        ),
+        amount_paid_fen=data["amount_paid_fen"],
+        ordered_at=_dt(data["ordered_at"]),
+        promised_delivery_at=_dt(data["promised_delivery_at"]),
+        signed_at=_dt(data["signed_at"]),
     )
 
 
 def _offer_row(case_id: str, position: int, offer: Offer) -> dict[str, Any]:
     return {
-        "id": offer.id, "case_id": case_id, "position": position, "kind": offer.kind.value,
-        "made_by_role": offer.made_by.role.value, "made_by_id": offer.made_by.user_id,
-        "terms": [_claim_json(c) for c in offer.terms], "note": offer.note,
-        "made_at": offer.made_at, "fulfil_within_days": offer.fulfil_within_days,
+        "id": offer.id,
+        "case_id": case_id,
+        "position": position,
+        "kind": offer.kind.value,
+        "made_by_role": offer.made_by.role.value,
+        "made_by_id": offer.made_by.user_id,
+        "terms": [_claim_json(c) for c in offer.terms],
+        "note": offer.note,
+        "made_at": offer.made_at,
+        "fulfil_within_days": offer.fulfil_within_days,
         "state": offer.state.value,
         "accepted_by": {party: at.isoformat() for party, at in offer.accepted_by.items()},
     }
@@ -348,27 +471,43 @@ def _offer_row(case_id: str, position: int, offer: Offer) -> dict[str, Any]:
 
 def _offer(row: Mapping[str, Any]) -> Offer:
     return Offer(
-        id=row["id"], kind=OfferKind(row["kind"]),
+        id=row["id"],
+        kind=OfferKind(row["kind"]),
         made_by=Actor(Role(row["made_by_role"]), row["made_by_id"]),
-        terms=tuple(_claim(c) for c in row["terms"]), note=row["note"], made_at=row["made_at"],
-        fulfil_within_days=row["fulfil_within_days"], state=OfferState(row["state"]),
+        terms=tuple(_claim(c) for c in row["terms"]),
+        note=row["note"],
+        made_at=row["made_at"],
+        fulfil_within_days=row["fulfil_within_days"],
+        state=OfferState(row["state"]),
         accepted_by={party: datetime.fromisoformat(at) for party, at in row["accepted_by"].items()},
     )
 
 
 def _event_row(event: CaseEvent) -> dict[str, Any]:
     return {
-        "case_id": event.case_id, "seq": event.seq, "action": event.action.value,
-        "from_status": event.from_status.value, "to_status": event.to_status.value,
-        "actor_role": event.actor.role.value, "actor_id": event.actor.user_id,
-        "rule": event.actor.rule, "reason": event.reason, "payload": event.payload, "at": event.at,
+        "case_id": event.case_id,
+        "seq": event.seq,
+        "action": event.action.value,
+        "from_status": event.from_status.value,
+        "to_status": event.to_status.value,
+        "actor_role": event.actor.role.value,
+        "actor_id": event.actor.user_id,
+        "rule": event.actor.rule,
+        "reason": event.reason,
+        "payload": event.payload,
+        "at": event.at,
     }
 
 
 def _event(row: Mapping[str, Any]) -> CaseEvent:
     return CaseEvent(
-        case_id=row["case_id"], seq=row["seq"], action=Action(row["action"]),
-        from_status=CaseStatus(row["from_status"]), to_status=CaseStatus(row["to_status"]),
-        actor=Actor(Role(row["actor_role"]), row["actor_id"], row["rule"]), at=row["at"],
-        reason=row["reason"], payload=row["payload"],
+        case_id=row["case_id"],
+        seq=row["seq"],
+        action=Action(row["action"]),
+        from_status=CaseStatus(row["from_status"]),
+        to_status=CaseStatus(row["to_status"]),
+        actor=Actor(Role(row["actor_role"]), row["actor_id"], row["rule"]),
+        at=row["at"],
+        reason=row["reason"],
+        payload=row["payload"],
     )

@@ -27,14 +27,14 @@ class UtcDateTime(TypeDecorator[datetime]):
     impl = sa.DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, _dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime refused: store aware times only")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, _dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -153,8 +153,12 @@ offers = sa.Table(
 case_events = sa.Table(
     "case_events",
     metadata,
-    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
-              autoincrement=True),
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
     sa.Column("case_id", ID, sa.ForeignKey("cases.id"), nullable=False),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("action", sa.String(30), nullable=False),
@@ -170,8 +174,12 @@ case_events = sa.Table(
     sa.Column("log_index", sa.BigInteger, nullable=True, unique=True),
     sa.UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),
 )
-sa.Index("ix_case_events_unlogged", case_events.c.id, sqlite_where=case_events.c.log_index.is_(None),
-         postgresql_where=case_events.c.log_index.is_(None))
+sa.Index(
+    "ix_case_events_unlogged",
+    case_events.c.id,
+    sqlite_where=case_events.c.log_index.is_(None),
+    postgresql_where=case_events.c.log_index.is_(None),
+)
 
 idempotency_keys = sa.Table(
     "idempotency_keys",

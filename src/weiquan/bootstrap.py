@@ -1,0 +1,60 @@
+"""Wires adapters into the services once per process; entrypoints call :func:`build`."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+
+import sqlalchemy as sa
+
+from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, RandomIds
+from weiquan.adapters.db.engine import create_engine
+from weiquan.adapters.db.unit_of_work import SqlUnitOfWorkFactory
+from weiquan.adapters.holiday_calendar import load_calendar
+from weiquan.config import Settings
+from weiquan.domain.workflow import DeadlinePolicy
+from weiquan.services.context import Services
+
+
+@dataclass(frozen=True)
+class App:
+    settings: Settings
+    engine: sa.Engine
+    services: Services
+
+
+def policy_from(settings: Settings) -> DeadlinePolicy:
+    return DeadlinePolicy(
+        reply_working_days=settings.reply_working_days,
+        negotiation_working_days=settings.negotiation_working_days,
+        mediation_working_days=settings.mediation_working_days,
+        mediation_calendar_days=settings.mediation_calendar_days,
+        fulfilment_calendar_days=settings.fulfilment_calendar_days,
+    )
+
+
+def build(settings: Settings) -> App:
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+    cipher = FieldCipher.from_secret_list(settings.pii_keys)
+    services = Services(
+        uow=SqlUnitOfWorkFactory(engine, cipher),
+        calendar=load_calendar(settings.holiday_files),
+        policy=policy_from(settings),
+        ids=RandomIds(),
+        passwords=Argon2Passwords(),
+    )
+    return App(settings, engine, services)
+
+
+@lru_cache(maxsize=1)
+def region_names() -> dict[str, str]:
+    """GB/T 2260 code → name, from the table shipped with the package."""
+    text = files("weiquan.data").joinpath("regions_gbt2260.csv").read_text(encoding="utf-8")
+    return {row["code"]: row["name"] for row in csv.DictReader(text.splitlines())}
+
+
+@lru_cache(maxsize=1)
+def known_regions() -> frozenset[str]:
+    return frozenset(region_names())

@@ -1,0 +1,1 @@
+"""The `weiquan` command line: the same services as the web entrypoints."""

@@ -1,0 +1,172 @@
+"""`weiquan` — serve, worker, database, demo data and accounts."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from weiquan.adapters.crypto import new_key_entry
+from weiquan.bootstrap import App, build
+from weiquan.config import Environment, Settings
+from weiquan.domain.accounts import Role
+from weiquan.domain.errors import DomainError
+from weiquan.services import accounts
+from weiquan.services import worker as worker_service
+
+app = typer.Typer(help="维权 Weiquan: online dispute resolution for e-commerce.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+keys_app = typer.Typer(help="Secrets and keys.", no_args_is_help=True)
+calendar_app = typer.Typer(help="The working-day calendar.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(keys_app, name="keys")
+app.add_typer(calendar_app, name="calendar")
+
+console = Console(stderr=True)
+
+
+def _context() -> App:
+    try:
+        return build(Settings())
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        console.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _fail(exc: DomainError) -> typer.Exit:
+    console.print(f"[red]{exc.code}:[/red] {exc.message}")
+    return typer.Exit(exc.exit_code)
+
+
+def now_utc() -> datetime:
+    """The CLI's clock; the services below it never read one."""
+    return datetime.now(UTC)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind; 127.0.0.1 unless told otherwise")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="uvicorn worker processes")] = 1,
+) -> None:
+    """Serve the web app and API."""
+    import uvicorn  # noqa: PLC0415 - only the server needs it
+
+    _context()  # fail fast on bad settings before uvicorn starts
+    uvicorn.run("weiquan.web.asgi:app", host=host, port=port, workers=workers,
+                log_level="info", access_log=False)
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="One sweep, then exit")] = False,
+    interval: Annotated[float, typer.Option(min=0.5, help="Seconds between sweeps")] = 30.0,
+) -> None:
+    """Move overdue cases on (silent merchant → mediation, mediation past deadline → referral…)."""
+    ctx = _context()
+    if ctx.settings.is_sqlite and not once:
+        console.print("[yellow]SQLite: run a single worker process.[/yellow]")
+    while True:
+        taken = worker_service.sweep(ctx.services, now=now_utc())
+        for step in taken:
+            console.print(f"{step.number}: {step.action} → {step.to_status} ({step.rule})")
+        if once:
+            console.print(f"{len(taken)} case(s) moved on")
+            return
+        time.sleep(interval)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations (the only way the schema is made)."""
+    from weiquan.adapters.db.migrate import upgrade  # noqa: PLC0415
+
+    settings = Settings()
+    upgrade(settings.database_url, revision)
+    console.print(f"database at {revision}")
+
+
+@app.command()
+def demo(
+    reset: Annotated[bool, typer.Option(help="Load even if demo data already exists")] = False,
+) -> None:
+    """Load the demo: merchants in Beijing, Chengdu and Zhejiang, users, cases in every state."""
+    from weiquan.cli.demo import load_demo  # noqa: PLC0415
+
+    ctx = _context()
+    if ctx.settings.env is Environment.PRODUCTION:
+        console.print("[red]refused:[/red] demo accounts have published passwords; "
+                      "set WEIQUAN_ENV=development to load them")
+        raise typer.Exit(2)
+    try:
+        loaded = load_demo(ctx.services, now=now_utc(), reset=reset)
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    if not loaded:
+        console.print("demo data already present (use --reset to add it again)")
+        return
+    console.print(f"demo loaded: {loaded}")
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    role: Annotated[Role, typer.Option(help="consumer, merchant, mediator, regulator, operator, admin")],
+    display_name: Annotated[str, typer.Option("--name")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
+                                          confirmation_prompt=True)],
+    merchant_id: Annotated[str | None, typer.Option()] = None,
+    region_code: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Create an account (the password is asked for, never echoed)."""
+    ctx = _context()
+    try:
+        user = accounts.create_user(
+            ctx.services, username=username, password=password, display_name=display_name,
+            role=role, now=now_utc(), merchant_id=merchant_id, region_code=region_code,
+        )
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    typer.echo(json.dumps({"id": user.id, "username": user.username, "role": user.role.value}))
+
+
+@keys_app.command("new-secret")
+def new_secret() -> None:
+    """Print a random value for WEIQUAN_SECRET_KEY."""
+    import secrets  # noqa: PLC0415
+
+    typer.echo(secrets.token_urlsafe(48))
+
+
+@keys_app.command("new-pii-key")
+def new_pii_key(key_id: Annotated[str, typer.Argument()] = "k1") -> None:
+    """Print a key entry for WEIQUAN_PII_KEYS (prepend it to rotate; keep old ones to decrypt)."""
+    typer.echo(new_key_entry(key_id))
+
+
+@calendar_app.command("check")
+def calendar_check(
+    holiday_file: Annotated[Path | None, typer.Argument(exists=True, dir_okay=False)] = None,
+) -> None:
+    """Show which years the working-day calendar covers (optionally with an extra year file)."""
+    from weiquan.adapters.holiday_calendar import load_calendar  # noqa: PLC0415
+
+    try:
+        cal = load_calendar([holiday_file] if holiday_file else [])
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    first, last = cal.covered_years()
+    typer.echo(f"working-day calendar covers {first}–{last}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,59 @@
+"""Deployment settings from the environment (prefix ``WEIQUAN_``); unsafe defaults refused in production."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-key-do-not-use-in-production"  # noqa: S105 - refused outside dev
+# A fixed development key so `make run` works out of the box; refused outside development.
+DEV_PII_KEY = "dev:ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcyEhISEhISE"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WEIQUAN_", env_file=".env", extra="ignore")
+
+    env: Environment = Environment.PRODUCTION
+    database_url: str = "sqlite:///./var/weiquan.db"
+    data_dir: Path = Path("var")
+    secret_key: str = DEV_SECRET
+    pii_keys: str = DEV_PII_KEY
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    reply_working_days: int = Field(default=3, ge=1, le=60)
+    negotiation_working_days: int = Field(default=10, ge=1, le=120)
+    mediation_working_days: int = Field(default=45, ge=1, le=365)
+    mediation_calendar_days: int = Field(default=60, ge=1, le=365)
+    fulfilment_calendar_days: int = Field(default=15, ge=1, le=365)
+    holiday_files: list[Path] = Field(default_factory=list)
+    max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    secure_cookies: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_outside_development(self) -> Settings:
+        if self.env is Environment.PRODUCTION:
+            if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
+                raise ValueError(
+                    "WEIQUAN_SECRET_KEY must be set to a random value of at least 32 characters "
+                    "in production (generate one with `weiquan keys new-secret`)"
+                )
+            if DEV_PII_KEY.split(":", 1)[1] in self.pii_keys:
+                raise ValueError(
+                    "WEIQUAN_PII_KEYS still holds the development key; generate one with "
+                    "`weiquan keys new-pii-key`"
+                )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

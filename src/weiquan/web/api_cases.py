@@ -1,0 +1,197 @@
+"""/api/v1: accounts, catalogue and the whole case lifecycle."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Response
+
+from weiquan.adapters.crypto import token_digest
+from weiquan.domain.accounts import Principal
+from weiquan.domain.cases import Claim, OrderItem, OrderRecord
+from weiquan.domain.lifecycle import Action, CaseStatus, allowed_actions
+from weiquan.services import accounts, merchants
+from weiquan.services import cases as case_service
+from weiquan.services.commands import Caller, CaseCommand, FileComplaint
+from weiquan.web.deps import ApiPrincipal, NowDep, ServicesDep
+from weiquan.web.schemas import (
+    ActionIn,
+    CaseListOut,
+    CaseOut,
+    ClaimIn,
+    ComplaintIn,
+    EventOut,
+    OrderIn,
+    TokenIn,
+    TokenOut,
+    case_out,
+)
+
+router = APIRouter(prefix="/api/v1")
+
+ACTION_PATHS: dict[str, Action] = {
+    "submit": Action.SUBMIT,
+    "reply": Action.REPLY,
+    "offer": Action.MAKE_OFFER,
+    "accept": Action.ACCEPT_OFFER,
+    "reject": Action.REJECT_OFFER,
+    "refuse": Action.REFUSE,
+    "escalate": Action.ESCALATE,
+    "withdraw": Action.WITHDRAW,
+    "assign": Action.ASSIGN_MEDIATOR,
+    "propose": Action.PROPOSE_SETTLEMENT,
+    "record-outcome": Action.RECORD_FAILURE,
+    "confirm-fulfilment": Action.CONFIRM_FULFILMENT,
+    "reopen": Action.REOPEN,
+    "refer": Action.REFER,
+    "issue-dossier": Action.ISSUE_DOSSIER,
+    "close": Action.CLOSE,
+    "statements": Action.ADD_STATEMENT,
+    "rate": Action.RATE,
+}
+ActionPath = Literal[
+    "submit", "reply", "offer", "accept", "reject", "refuse", "escalate", "withdraw", "assign",
+    "propose", "record-outcome", "confirm-fulfilment", "reopen", "refer", "issue-dossier",
+    "close", "statements", "rate",
+]
+
+
+@router.post("/auth/token", tags=["auth"])
+def create_token(body: TokenIn, svc: ServicesDep, now: NowDep) -> TokenOut:
+    """Exchange a username and password for a bearer token (valid 90 days)."""
+    principal = accounts.authenticate(svc, username=body.username, password=body.password)
+    token = svc.ids.token()
+    _, expires = accounts.issue_token(svc, principal=principal, name=body.name, now=now,
+                                      digest=token_digest(token), token=token)
+    return TokenOut(access_token=token, expires_at=expires)
+
+
+@router.get("/me", tags=["auth"])
+def me(principal: ApiPrincipal, svc: ServicesDep) -> dict[str, str | None]:
+    """Your own account; personal data is masked (see /me/data for an export)."""
+    user = accounts.my_data(svc, principal=principal)
+    return {"id": user.id, "username": user.username, "display_name": user.display_name,
+            "role": user.role.value, "merchant_id": user.merchant_id,
+            "region_code": user.region_code, "phone": mask_phone(user.phone)}
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:] if len(phone) > 7 else "****"
+
+
+@router.get("/shops", tags=["catalogue"])
+def list_shops(svc: ServicesDep, _principal: ApiPrincipal) -> list[dict[str, str | None]]:
+    """Shops a complaint can be filed against, with their merchant and its region."""
+    return [
+        {"shop_id": s.id, "shop_name": s.name, "platform": s.platform, "merchant_id": m.id,
+         "merchant_name": m.name, "region_code": m.region_code}
+        for m, s in merchants.list_shops(svc)
+    ]
+
+
+@router.post("/cases", status_code=201, tags=["cases"])
+def file_case(
+    body: ComplaintIn, principal: ApiPrincipal, svc: ServicesDep, now: NowDep, response: Response,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> CaseOut:
+    """File a complaint (submitted at once unless `submit` is false).
+
+    Send an `Idempotency-Key` header so a retried request returns the first case (HTTP 200)
+    instead of creating a duplicate.
+    """
+    cmd = FileComplaint(
+        shop_id=body.shop_id, category=body.category, title=body.title,
+        description=body.description, claims=_claims(body.claims), order=_order(body.order),
+        purpose=body.purpose, noticed_on=body.noticed_on,
+        handled_elsewhere=body.handled_elsewhere, submit=body.submit,
+        caller=Caller(body.caller.name, body.caller.phone) if body.caller else None,
+        consumer_id=body.consumer_id,
+    )
+    case, created = case_service.file_complaint(svc, cmd, principal=principal, now=now,
+                                                idempotency_key=idempotency_key)
+    if not created:
+        response.status_code = 200
+    return case_out(case, _allowed(case.status, principal))
+
+
+@router.get("/cases", tags=["cases"])
+def list_cases(
+    principal: ApiPrincipal, svc: ServicesDep,
+    status: Annotated[list[CaseStatus] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CaseListOut:
+    """Cases you may see, soonest deadline first."""
+    items, total = case_service.list_cases(svc, principal=principal, statuses=tuple(status or ()),
+                                           limit=limit, offset=offset)
+    return CaseListOut(total=total, items=[case_out(c, _allowed(c.status, principal))
+                                           for c in items])
+
+
+@router.get("/cases/{case_id}", tags=["cases"])
+def get_case(case_id: str, principal: ApiPrincipal, svc: ServicesDep) -> CaseOut:
+    case, _ = case_service.get_case(svc, case_id, principal=principal)
+    return case_out(case, _allowed(case.status, principal))
+
+
+@router.get("/cases/{case_id}/events", tags=["cases"])
+def case_events(case_id: str, principal: ApiPrincipal, svc: ServicesDep) -> list[EventOut]:
+    """The case history: every transition and statement with actor, time and reason."""
+    _, events = case_service.get_case(svc, case_id, principal=principal)
+    return [
+        EventOut(seq=e.seq, action=e.action.value, from_status=e.from_status.value,
+                 to_status=e.to_status.value, actor_role=e.actor.role.value,
+                 actor_id=e.actor.user_id, rule=e.actor.rule, reason=e.reason, at=e.at,
+                 payload=e.payload)
+        for e in events
+    ]
+
+
+@router.post("/cases/{case_id}/{action}", tags=["cases"])
+def case_action(case_id: str, action: ActionPath, body: ActionIn, principal: ApiPrincipal,
+                svc: ServicesDep, now: NowDep) -> CaseOut:
+    """Act on a case. Which actions are open to you is listed in `allowed_actions`.
+
+    `accept`/`reject` apply to the open offer or mediation proposal named by `offer_id`;
+    `record-outcome` takes `outcome` (`agreement` or `failed`) and, when failed, `refer`.
+    """
+    resolved = ACTION_PATHS[action]
+    if action == "record-outcome" and body.outcome == "agreement":
+        resolved = Action.CONCLUDE_AGREEMENT
+    cmd = CaseCommand(
+        case_id=case_id, action=resolved, reason=body.reason, text=body.text,
+        offer_id=body.offer_id, terms=_claims(body.terms),
+        fulfil_within_days=body.fulfil_within_days, mediator_id=body.mediator_id,
+        stars=body.stars, refer=body.refer,
+    )
+    case = case_service.act(svc, cmd, principal=principal, now=now)
+    return case_out(case, _allowed(case.status, principal))
+
+
+_PATH_OF = {
+    **{action: path for path, action in ACTION_PATHS.items()},
+    Action.ACCEPT_SETTLEMENT: "accept",
+    Action.REJECT_SETTLEMENT: "reject",
+    Action.CONCLUDE_AGREEMENT: "record-outcome",
+}
+
+
+def _allowed(status: CaseStatus, principal: Principal) -> list[str]:
+    return sorted({_PATH_OF[a] for a in allowed_actions(status, principal.role) if a in _PATH_OF})
+
+
+def _claims(items: list[ClaimIn]) -> tuple[Claim, ...]:
+    return tuple(Claim(c.kind, c.amount_fen, c.note) for c in items)
+
+
+def _order(order: OrderIn | None) -> OrderRecord | None:
+    if order is None:
+        return None
+    return OrderRecord(
+        platform=order.platform, order_no=order.order_no,
+        items=tuple(OrderItem(i.name, i.quantity, i.unit_price_fen) for i in order.items),
+        amount_paid_fen=order.amount_paid_fen, ordered_at=order.ordered_at,
+        promised_delivery_at=order.promised_delivery_at, signed_at=order.signed_at,
+    )

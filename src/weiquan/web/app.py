@@ -1,0 +1,59 @@
+"""The ASGI application: ``create_app()`` wires routers, middleware and error handling."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from weiquan import __version__
+from weiquan.bootstrap import App, build
+from weiquan.config import Settings
+from weiquan.web import api_cases, errors, pages
+
+log = logging.getLogger("weiquan.web")
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(context: App | None = None) -> FastAPI:
+    context = context or build(Settings())
+    app = FastAPI(
+        title="Weiquan 维权 API",
+        version=__version__,
+        description="Online dispute resolution for e-commerce: complaints, negotiation, "
+        "mediation, referral. All money is integer fen; all times are ISO 8601 with a zone.",
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.context = context
+    app.add_middleware(
+        SessionMiddleware, secret_key=context.settings.secret_key, session_cookie="wq_session",
+        same_site="lax", https_only=context.settings.secure_cookies, max_age=8 * 3600,
+    )
+    errors.install(app)
+    app.include_router(api_cases.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz(request: Request) -> JSONResponse:
+        """Liveness and database reachability: 200 ok, or 503 degraded."""
+        engine: sa.Engine = request.app.state.context.engine
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            database = "ok"
+        except sa.exc.SQLAlchemyError as exc:
+            log.warning("health check: database unreachable (%s)", type(exc).__name__)
+            database = "unreachable"
+        status = "ok" if database == "ok" else "degraded"
+        return JSONResponse({"status": status, "database": database, "version": __version__},
+                            status_code=200 if status == "ok" else 503)
+
+    return app
