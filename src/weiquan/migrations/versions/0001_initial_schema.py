@@ -66,7 +66,7 @@ def upgrade() -> None:
         sa.Column("phone_enc", sa.Text(), nullable=True),
         sa.Column("id_number_enc", sa.Text(), nullable=True),
         sa.Column("address_enc", sa.Text(), nullable=True),
-        sa.Column("is_active", sa.Boolean(), server_default=sa.text("1"), nullable=False),
+        sa.Column("is_active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column(
             "created_at", weiquan.adapters.db.tables.UtcDateTime(timezone=True), nullable=False
         ),
