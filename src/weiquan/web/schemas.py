@@ -5,12 +5,23 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+)
 
+from weiquan.domain.calendar import CHINA_TZ
 from weiquan.domain.cases import Case, Category, ClaimKind, Offer, Purpose
 from weiquan.domain.lifecycle import STATUS_LABELS_ZH
 from weiquan.domain.money import MAX_AMOUNT_FEN
 
+# Stored in UTC, shown in Beijing time: every instant the API returns carries +08:00.
+ShownTime = Annotated[datetime, PlainSerializer(lambda d: d.astimezone(CHINA_TZ).isoformat())]
 Fen = Annotated[StrictInt, Field(gt=0, le=MAX_AMOUNT_FEN, description="amount in fen (分)")]
 
 
@@ -81,7 +92,7 @@ class TokenIn(Strict):
 class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
-    expires_at: datetime
+    expires_at: ShownTime
 
 
 class ClaimOut(BaseModel):
@@ -97,17 +108,17 @@ class OfferOut(BaseModel):
     terms: list[ClaimOut]
     total_fen: int
     note: str
-    made_at: datetime
+    made_at: ShownTime
     fulfil_within_days: int
     state: str
-    accepted_by: dict[str, datetime]
+    accepted_by: dict[str, ShownTime]
 
 
 class DeadlinesOut(BaseModel):
-    reply_due_at: datetime | None
-    negotiation_due_at: datetime | None
-    mediation_due_at: datetime | None
-    fulfilment_due_at: datetime | None
+    reply_due_at: ShownTime | None
+    negotiation_due_at: ShownTime | None
+    mediation_due_at: ShownTime | None
+    fulfilment_due_at: ShownTime | None
     note: str
 
 
@@ -131,10 +142,10 @@ class CaseOut(BaseModel):
     offers: list[OfferOut]
     allowed_actions: list[str]
     rating: int | None
-    created_at: datetime
-    submitted_at: datetime | None
-    updated_at: datetime | None
-    closed_at: datetime | None
+    created_at: ShownTime
+    submitted_at: ShownTime | None
+    updated_at: ShownTime | None
+    closed_at: ShownTime | None
 
 
 class CaseListOut(BaseModel):
@@ -151,7 +162,7 @@ class EventOut(BaseModel):
     actor_id: str | None
     rule: str | None
     reason: str
-    at: datetime
+    at: ShownTime
     payload: dict[str, Any]
 
 

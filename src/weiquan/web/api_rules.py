@@ -1,0 +1,75 @@
+"""`POST /api/v1/assess` and the law guide's `GET /api/v1/law/articles` endpoints.
+
+The assess body is read raw, not through a Pydantic model, so that the domain parser alone decides
+what is valid and names the offending field (unknown fields included).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from weiquan.adapters.holiday_calendar import load_calendar
+from weiquan.adapters.statutes import statute_book
+from weiquan.domain.calendar import WorkdayCalendar
+from weiquan.domain.errors import DomainError, ValidationFailed
+from weiquan.services.rules import assess_facts
+
+router = APIRouter(tags=["rules"])
+
+
+@lru_cache(maxsize=1)
+def _default_calendar() -> WorkdayCalendar:
+    return load_calendar()
+
+
+def rules_calendar(request: Request) -> WorkdayCalendar:
+    """The app's configured calendar when the full app is wired, else the packaged one."""
+    context = getattr(request.app.state, "context", None)
+    services = getattr(context, "services", None)
+    calendar: WorkdayCalendar | None = getattr(services, "calendar", None)
+    return calendar if calendar is not None else _default_calendar()
+
+
+CalendarDep = Annotated[WorkdayCalendar, Depends(rules_calendar)]
+
+
+def _error(exc: DomainError) -> JSONResponse:
+    body = {"error": exc.code, "message": exc.message, "field": exc.field}
+    return JSONResponse(body, status_code=exc.http_status)
+
+
+@router.post("/api/v1/assess")
+async def assess(request: Request, calendar: CalendarDep) -> JSONResponse:
+    """Findings for the facts in the body (schema: docs/rules.md)."""
+    raw = await request.body()
+    try:
+        facts = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _error(ValidationFailed("请求体不是有效的 JSON / the body is not valid JSON",
+                                       field="body"))
+    try:
+        return JSONResponse(assess_facts(facts, calendar=calendar))
+    except DomainError as exc:
+        return _error(exc)
+
+
+@router.get("/api/v1/law/articles")
+def search_articles(
+    q: Annotated[str, Query(max_length=200, description="Words; Simplified or Traditional")] = "",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    found = statute_book().search(q, limit=limit)
+    return {"query": q, "count": len(found), "articles": [a.to_dict() for a in found]}
+
+
+@router.get("/api/v1/law/articles/{law}/{article}")
+def get_article(law: str, article: str) -> JSONResponse:
+    try:
+        return JSONResponse(statute_book().get(law, article).to_dict())
+    except DomainError as exc:
+        return _error(exc)
