@@ -29,7 +29,8 @@ def test_the_domain_imports_only_the_standard_library_and_itself() -> None:
     offenders = {}
     for path in (PACKAGE / "domain").rglob("*.py"):
         outside = {
-            name for name in _imports(path)
+            name
+            for name in _imports(path)
             if name.split(".")[0] not in sys.stdlib_module_names
             and not name.startswith("weiquan.domain")
         }
@@ -42,7 +43,8 @@ def test_services_import_only_the_domain_and_themselves() -> None:
     offenders = {}
     for path in (PACKAGE / "services").rglob("*.py"):
         outside = {
-            name for name in _imports(path)
+            name
+            for name in _imports(path)
             if name.split(".")[0] not in sys.stdlib_module_names
             and not name.startswith(("weiquan.domain", "weiquan.services"))
         }

@@ -6,6 +6,7 @@ import csv
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -40,12 +41,18 @@ def build(settings: Settings) -> App:
     cipher = FieldCipher.from_secret_list(settings.pii_keys)
     services = Services(
         uow=SqlUnitOfWorkFactory(engine, cipher),
-        calendar=load_calendar(settings.holiday_files),
+        calendar=load_calendar([*settings.holiday_files, *holiday_year_files(settings)]),
         policy=policy_from(settings),
         ids=RandomIds(),
         passwords=Argon2Passwords(),
     )
     return App(settings, engine, services)
+
+
+def holiday_year_files(settings: Settings) -> list[Path]:
+    """Year files added with `weiquan calendar load`, kept beside the data."""
+    folder = settings.data_dir / "holidays"
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
 @lru_cache(maxsize=1)

@@ -40,8 +40,9 @@ class Api:
     def headers(self, who: str) -> dict[str, str]:
         if who not in self._tokens:
             username = self.world.by_name(who).display_name
-            response = self.client.post("/api/v1/auth/token",
-                                        json={"username": username, "password": PASSWORD})
+            response = self.client.post(
+                "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
+            )
             assert response.status_code == 200, response.text
             self._tokens[who] = response.json()["access_token"]
         return {"Authorization": f"Bearer {self._tokens[who]}"}

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from tests.e2e.conftest import Api
 from tests.support.world import World
 from weiquan.adapters.db import tables as t
-from weiquan.bootstrap import App, build
+from weiquan.bootstrap import build
 from weiquan.config import Environment, Settings
 from weiquan.web.app import create_app
 
@@ -23,8 +23,12 @@ def complaint_body(world: World, **overrides: Any) -> dict[str, Any]:
         "title": "耳机右耳无声",
         "description": "收到的耳机右耳没有声音。",
         "claims": [{"kind": "refund", "amount_fen": 29900}],
-        "order": {"platform": "京东", "order_no": "JD1", "amount_paid_fen": 29900,
-                  "signed_at": "2026-11-20T15:00:00+08:00"},
+        "order": {
+            "platform": "京东",
+            "order_no": "JD1",
+            "amount_paid_fen": 29900,
+            "signed_at": "2026-11-20T15:00:00+08:00",
+        },
     }
     body.update(overrides)
     return body
@@ -43,13 +47,18 @@ def test_health_reports_the_database_ok(client: TestClient) -> None:
 
 
 def test_health_is_degraded_with_503_when_the_database_is_unreachable() -> None:
-    settings = Settings(env=Environment.TEST,
-                        database_url="postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=1")
+    settings = Settings(
+        env=Environment.TEST,
+        database_url="postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=1",
+    )
     with TestClient(create_app(build(settings))) as client:
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "degraded", "database": "unreachable",
-                               "version": response.json()["version"]}
+    assert response.json() == {
+        "status": "degraded",
+        "database": "unreachable",
+        "version": response.json()["version"],
+    }
 
 
 def test_the_openapi_document_describes_the_lifecycle(client: TestClient) -> None:
@@ -87,12 +96,16 @@ def test_a_case_goes_from_complaint_to_closed_over_http(api: Api, world: World) 
         return result
 
     act("merchant_a", "reply", text="您好，正在核实")
-    offer = act("merchant_a", "offer", text="退款 100 元",
-                terms=[{"kind": "refund", "amount_fen": 10000}])["offers"][-1]
-    assert act("alice", "reject", offer_id=offer["id"], reason="应全额退款")["status"] == "mediation"
+    offer = act(
+        "merchant_a", "offer", text="退款 100 元", terms=[{"kind": "refund", "amount_fen": 10000}]
+    )["offers"][-1]
+    assert (
+        act("alice", "reject", offer_id=offer["id"], reason="应全额退款")["status"] == "mediation"
+    )
     act("mediator", "assign")
-    proposal = act("mediator", "propose", text="退款 200 元",
-                   terms=[{"kind": "refund", "amount_fen": 20000}])["offers"][-1]
+    proposal = act(
+        "mediator", "propose", text="退款 200 元", terms=[{"kind": "refund", "amount_fen": 20000}]
+    )["offers"][-1]
     act("alice", "accept", offer_id=proposal["id"])
     agreed = act("merchant_a", "accept", offer_id=proposal["id"])
     assert agreed["status"] == "agreement"
@@ -106,13 +119,19 @@ def test_a_case_goes_from_complaint_to_closed_over_http(api: Api, world: World) 
 
 def test_a_mediator_records_failure_and_refers_the_case(api: Api, world: World) -> None:
     c = api.client
-    cid = c.post("/api/v1/cases", json=complaint_body(world, shop_id=world.shop_b),
-                 headers=api.headers("alice")).json()["id"]
+    cid = c.post(
+        "/api/v1/cases",
+        json=complaint_body(world, shop_id=world.shop_b),
+        headers=api.headers("alice"),
+    ).json()["id"]
     for who, action, body in [
         ("alice", "escalate", {"reason": "商家拒绝"}),
         ("mediator", "assign", {}),
-        ("mediator", "record-outcome", {"outcome": "failed", "reason": "商家拒绝调解",
-                                        "refer": True}),
+        (
+            "mediator",
+            "record-outcome",
+            {"outcome": "failed", "reason": "商家拒绝调解", "refer": True},
+        ),
     ]:
         response = c.post(f"/api/v1/cases/{cid}/{action}", json=body, headers=api.headers(who))
         assert response.status_code == 200, response.text
@@ -130,26 +149,31 @@ def test_a_retried_post_with_an_idempotency_key_makes_one_case(
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["id"] == second.json()["id"]
     assert count_rows(engine, t.cases) == 1
-    other = api.client.post("/api/v1/cases", json=complaint_body(world, title="别的"),
-                            headers=headers)
+    other = api.client.post(
+        "/api/v1/cases", json=complaint_body(world, title="别的"), headers=headers
+    )
     assert other.status_code == 409
 
 
 def test_another_consumer_gets_404_for_alices_case(api: Api, world: World) -> None:
-    cid = api.client.post("/api/v1/cases", json=complaint_body(world),
-                          headers=api.headers("alice")).json()["id"]
+    cid = api.client.post(
+        "/api/v1/cases", json=complaint_body(world), headers=api.headers("alice")
+    ).json()["id"]
     for path in (f"/api/v1/cases/{cid}", f"/api/v1/cases/{cid}/events"):
         assert api.client.get(path, headers=api.headers("bob")).status_code == 404
-    withdraw = api.client.post(f"/api/v1/cases/{cid}/withdraw", json={"reason": "x"},
-                               headers=api.headers("bob"))
+    withdraw = api.client.post(
+        f"/api/v1/cases/{cid}/withdraw", json={"reason": "x"}, headers=api.headers("bob")
+    )
     assert withdraw.status_code == 404
 
 
 def test_an_illegal_transition_is_409_with_a_readable_message(api: Api, world: World) -> None:
-    cid = api.client.post("/api/v1/cases", json=complaint_body(world),
-                          headers=api.headers("alice")).json()["id"]
-    response = api.client.post(f"/api/v1/cases/{cid}/confirm-fulfilment", json={},
-                               headers=api.headers("alice"))
+    cid = api.client.post(
+        "/api/v1/cases", json=complaint_body(world), headers=api.headers("alice")
+    ).json()["id"]
+    response = api.client.post(
+        f"/api/v1/cases/{cid}/confirm-fulfilment", json={}, headers=api.headers("alice")
+    )
     assert response.status_code == 409
     assert response.json()["error"] == "illegal_transition"
     assert "协商中" in response.json()["message"]
@@ -157,23 +181,45 @@ def test_an_illegal_transition_is_409_with_a_readable_message(api: Api, world: W
 
 BAD_BODIES: list[tuple[str, dict[str, Any], str]] = [
     ("amount zero", {"claims": [{"kind": "refund", "amount_fen": 0}]}, "claims.0.amount_fen"),
-    ("amount negative", {"claims": [{"kind": "refund", "amount_fen": -100}]}, "claims.0.amount_fen"),
-    ("amount absurd", {"claims": [{"kind": "refund", "amount_fen": 10**13}]}, "claims.0.amount_fen"),
-    ("amount as text", {"claims": [{"kind": "refund", "amount_fen": "299"}]}, "claims.0.amount_fen"),
-    ("amount as float", {"claims": [{"kind": "refund", "amount_fen": 299.5}]}, "claims.0.amount_fen"),
+    (
+        "amount negative",
+        {"claims": [{"kind": "refund", "amount_fen": -100}]},
+        "claims.0.amount_fen",
+    ),
+    (
+        "amount absurd",
+        {"claims": [{"kind": "refund", "amount_fen": 10**13}]},
+        "claims.0.amount_fen",
+    ),
+    (
+        "amount as text",
+        {"claims": [{"kind": "refund", "amount_fen": "299"}]},
+        "claims.0.amount_fen",
+    ),
+    (
+        "amount as float",
+        {"claims": [{"kind": "refund", "amount_fen": 299.5}]},
+        "claims.0.amount_fen",
+    ),
     ("no claims", {"claims": []}, "claims"),
     ("unknown claim kind", {"claims": [{"kind": "lottery"}]}, "claims.0.kind"),
-    ("compensation without amount", {"claims": [{"kind": "compensation"}]},
-     "claims.amount_fen"),
+    ("compensation without amount", {"claims": [{"kind": "compensation"}]}, "claims.amount_fen"),
     ("unknown category", {"category": "vibes"}, "category"),
     ("title too long", {"title": "长" * 121}, "title"),
     ("description too long", {"description": "字" * 5001}, "description"),
     ("empty title", {"title": "   "}, "title"),
     ("unknown field", {"favourite_colour": "red"}, "favourite_colour"),
     ("naive datetime", {"order": {"signed_at": "2026-11-20T15:00:00"}}, "order.signed_at"),
-    ("signed before ordered", {"order": {"ordered_at": "2026-11-20T15:00:00+08:00",
-                                         "signed_at": "2026-11-19T15:00:00+08:00"}},
-     "order.signed_at"),
+    (
+        "signed before ordered",
+        {
+            "order": {
+                "ordered_at": "2026-11-20T15:00:00+08:00",
+                "signed_at": "2026-11-19T15:00:00+08:00",
+            }
+        },
+        "order.signed_at",
+    ),
     ("harm noticed in the future", {"noticed_on": "2026-12-31"}, "noticed_on"),
     ("impossible date", {"noticed_on": "2026-02-30"}, "noticed_on"),
     ("unknown shop", {"shop_id": "00000000-0000-0000-0000-000000000000"}, "shop_id"),
@@ -182,12 +228,15 @@ BAD_BODIES: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("label", "overrides", "field"), BAD_BODIES, ids=[b[0] for b in BAD_BODIES])
+@pytest.mark.parametrize(
+    ("label", "overrides", "field"), BAD_BODIES, ids=[b[0] for b in BAD_BODIES]
+)
 def test_bad_input_is_refused_with_a_message_naming_the_field_and_nothing_is_written(
     api: Api, world: World, engine: sa.Engine, label: str, overrides: dict[str, Any], field: str
 ) -> None:
-    response = api.client.post("/api/v1/cases", json=complaint_body(world, **overrides),
-                               headers=api.headers("alice"))
+    response = api.client.post(
+        "/api/v1/cases", json=complaint_body(world, **overrides), headers=api.headers("alice")
+    )
     assert 400 <= response.status_code < 500, (label, response.status_code, response.text)
     body = response.json()
     assert body["field"] == field, body
@@ -197,24 +246,29 @@ def test_bad_input_is_refused_with_a_message_naming_the_field_and_nothing_is_wri
 
 
 def test_malformed_json_is_a_422_not_a_500(api: Api, engine: sa.Engine) -> None:
-    response = api.client.post("/api/v1/cases", content=b'{"title": "x",',
-                               headers={**api.headers("alice"), "Content-Type": "application/json"})
+    response = api.client.post(
+        "/api/v1/cases",
+        content=b'{"title": "x",',
+        headers={**api.headers("alice"), "Content-Type": "application/json"},
+    )
     assert response.status_code == 422
     assert response.json()["field"] == "body"
     assert count_rows(engine, t.cases) == 0
 
 
 def test_a_deadline_beyond_the_calendar_is_refused_with_422(client: TestClient) -> None:
-    response = client.get("/api/v1/calendar/deadline",
-                          params={"start": "2027-03-01", "working_days": 3})
+    response = client.get(
+        "/api/v1/calendar/deadline", params={"start": "2027-03-01", "working_days": 3}
+    )
     assert response.status_code == 422
     assert response.json()["error"] == "calendar_out_of_range"
     assert "2027" in response.json()["message"]
 
 
 def test_the_deadline_endpoint_counts_across_the_spring_festival(client: TestClient) -> None:
-    response = client.get("/api/v1/calendar/deadline",
-                          params={"start": "2026-02-12", "working_days": 3})
+    response = client.get(
+        "/api/v1/calendar/deadline", params={"start": "2026-02-12", "working_days": 3}
+    )
     assert response.json()["due_date"] == "2026-02-24"
 
 
@@ -224,8 +278,10 @@ def test_my_account_shows_the_phone_masked(api: Api) -> None:
 
 
 def test_unknown_actions_are_404_not_500(api: Api, world: World) -> None:
-    cid = api.client.post("/api/v1/cases", json=complaint_body(world),
-                          headers=api.headers("alice")).json()["id"]
-    response = api.client.post(f"/api/v1/cases/{cid}/teleport", json={},
-                               headers=api.headers("alice"))
+    cid = api.client.post(
+        "/api/v1/cases", json=complaint_body(world), headers=api.headers("alice")
+    ).json()["id"]
+    response = api.client.post(
+        f"/api/v1/cases/{cid}/teleport", json={}, headers=api.headers("alice")
+    )
     assert response.status_code == 422

@@ -18,15 +18,20 @@ from weiquan.services.context import Services
 
 
 def _act(svc: Services, world: World, case_id: str, who: str, action: Action, **kw: object) -> None:
-    cases.act(svc, CaseCommand(case_id=case_id, action=action, **kw),  # type: ignore[arg-type]
-              principal=world.by_name(who), now=NOW + timedelta(minutes=1))
+    cases.act(
+        svc,
+        CaseCommand(case_id=case_id, action=action, **kw),  # type: ignore[arg-type]
+        principal=world.by_name(who),
+        now=NOW + timedelta(minutes=1),
+    )
 
 
 @pytest.fixture
 def referred_case(services: Services, world: World) -> str:
     """alice v. the Beijing merchant: mediated by `mediator`, failed, referred to Beijing."""
-    case, _ = cases.file_complaint(services, complaint(world.shop_a), principal=world.alice,
-                                   now=NOW - timedelta(days=1))
+    case, _ = cases.file_complaint(
+        services, complaint(world.shop_a), principal=world.alice, now=NOW - timedelta(days=1)
+    )
     _act(services, world, case.id, "alice", Action.ESCALATE, reason="商家拒绝")
     _act(services, world, case.id, "mediator", Action.ASSIGN_MEDIATOR)
     _act(services, world, case.id, "mediator", Action.RECORD_FAILURE, reason="调解不成", refer=True)
@@ -35,7 +40,9 @@ def referred_case(services: Services, world: World) -> str:
 
 @pytest.fixture
 def negotiating_case(services: Services, world: World) -> str:
-    case, _ = cases.file_complaint(services, complaint(world.shop_a), principal=world.alice, now=NOW)
+    case, _ = cases.file_complaint(
+        services, complaint(world.shop_a), principal=world.alice, now=NOW
+    )
     return case.id
 
 
@@ -66,8 +73,18 @@ def test_everyone_else_is_told_the_referred_case_does_not_exist(
         assert total == len(listed)
 
 
-@pytest.mark.parametrize("who", ["bob", "merchant_b", "mediator", "mediator2",
-                                 "regulator_beijing", "regulator_chengdu", "operator"])
+@pytest.mark.parametrize(
+    "who",
+    [
+        "bob",
+        "merchant_b",
+        "mediator",
+        "mediator2",
+        "regulator_beijing",
+        "regulator_chengdu",
+        "operator",
+    ],
+)
 def test_a_case_in_negotiation_is_private_to_the_two_parties(
     services: Services, world: World, negotiating_case: str, who: str
 ) -> None:
@@ -108,7 +125,8 @@ def test_mediators_see_unassigned_mediation_cases_in_their_queue(
 
 
 def test_a_merchant_never_sees_a_consumers_draft(services: Services, world: World) -> None:
-    draft, _ = cases.file_complaint(services, complaint(world.shop_a, submit=False),
-                                    principal=world.alice, now=NOW)
+    draft, _ = cases.file_complaint(
+        services, complaint(world.shop_a, submit=False), principal=world.alice, now=NOW
+    )
     with pytest.raises(NotFound):
         cases.get_case(services, draft.id, principal=world.merchant_a)

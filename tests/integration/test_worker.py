@@ -25,14 +25,16 @@ AUGUST = NOW - timedelta(days=120)  # 27 July 2026: every deadline stays inside 
 def test_a_silent_merchant_is_escalated_by_the_system_naming_the_rule(
     services: Services, world: World
 ) -> None:
-    case, _ = cases.file_complaint(services, complaint(world.shop_a), principal=world.alice,
-                                   now=AUGUST)
+    case, _ = cases.file_complaint(
+        services, complaint(world.shop_a), principal=world.alice, now=AUGUST
+    )
     due = case.deadlines.reply_due_at
     assert due is not None
     assert worker.sweep(services, now=due - timedelta(seconds=1)) == []
     taken = worker.sweep(services, now=due)
     assert [(s.case_id, s.rule, s.to_status) for s in taken] == [
-        (case.id, "merchant_silent_past_reply_deadline", "mediation")]
+        (case.id, "merchant_silent_past_reply_deadline", "mediation")
+    ]
     stored, events = cases.get_case(services, case.id, principal=world.alice)
     assert stored.status is CaseStatus.MEDIATION
     assert events[-1].actor.role is Role.SYSTEM
@@ -42,10 +44,15 @@ def test_a_silent_merchant_is_escalated_by_the_system_naming_the_rule(
 def test_mediation_past_its_deadline_fails_and_is_referred_in_one_sweep(
     services: Services, world: World
 ) -> None:
-    case, _ = cases.file_complaint(services, complaint(world.shop_b), principal=world.alice,
-                                   now=AUGUST)
-    cases.act(services, CaseCommand(case.id, Action.ESCALATE, reason="不同意"),
-              principal=world.alice, now=AUGUST)
+    case, _ = cases.file_complaint(
+        services, complaint(world.shop_b), principal=world.alice, now=AUGUST
+    )
+    cases.act(
+        services,
+        CaseCommand(case.id, Action.ESCALATE, reason="不同意"),
+        principal=world.alice,
+        now=AUGUST,
+    )
     taken = worker.sweep(services, now=NOW)
     assert [s.to_status for s in taken] == ["mediation_failed", "referred"]
     stored, _ = cases.get_case(services, case.id, principal=world.regulator_chengdu)
@@ -59,7 +66,10 @@ def test_a_second_sweep_finds_nothing_to_do(services: Services, world: World) ->
 
 
 def test_two_workers_at_once_never_process_a_case_twice(
-    database_url: str, engine: sa.Engine, world: World, services: Services,
+    database_url: str,
+    engine: sa.Engine,
+    world: World,
+    services: Services,
     calendar: ChinaWorkdayCalendar,
 ) -> None:
     if is_sqlite(database_url):
@@ -87,9 +97,12 @@ def test_two_workers_at_once_never_process_a_case_twice(
     processed = [s.case_id for s in results[0] + results[1]]
     assert len(processed) == 60
     assert len(set(processed)) == 60  # no case handled by both
-    assert results[0] and results[1]  # both workers really took part
+    assert results[0], "the first worker took part"
+    assert results[1], "the second worker took part"
     with engine.connect() as conn:
         escalations = conn.execute(
-            sa.select(sa.func.count()).select_from(t.case_events)
-            .where(t.case_events.c.action == Action.ESCALATE.value)).scalar_one()
+            sa.select(sa.func.count())
+            .select_from(t.case_events)
+            .where(t.case_events.c.action == Action.ESCALATE.value)
+        ).scalar_one()
     assert escalations == 60

@@ -42,16 +42,19 @@ class World:
 
 
 def build_world(svc: Services, now: datetime = NOW) -> World:
-    ma, _ = merchants.register_merchant(svc, name="北京数码有限公司", region_code="110108",
-                                        uscc="91110108551385082Q", now=now)
-    mb, _ = merchants.register_merchant(svc, name="成都家纺有限公司", region_code="510104",
-                                        uscc="91512081MA62K0260E", now=now)
+    ma, _ = merchants.register_merchant(
+        svc, name="北京数码有限公司", region_code="110108", uscc="91110108551385082Q", now=now
+    )
+    mb, _ = merchants.register_merchant(
+        svc, name="成都家纺有限公司", region_code="510104", uscc="91512081MA62K0260E", now=now
+    )
     shop_a = merchants.add_shop(svc, merchant_id=ma.id, name="数码旗舰店", platform="京东", now=now)
     shop_b = merchants.add_shop(svc, merchant_id=mb.id, name="家纺小铺", platform="淘宝", now=now)
 
     def user(name: str, role: Role, **extra: str) -> Principal:
-        return accounts.create_user(svc, username=name, password=PASSWORD, display_name=name,
-                                    role=role, now=now, **extra).principal
+        return accounts.create_user(
+            svc, username=name, password=PASSWORD, display_name=name, role=role, now=now, **extra
+        ).principal
 
     return World(
         alice=user("alice", Role.CONSUMER, phone="13912345678"),
@@ -64,7 +67,10 @@ def build_world(svc: Services, now: datetime = NOW) -> World:
         regulator_chengdu=user("reg-chengdu", Role.REGULATOR, region_code="510100"),
         operator=user("operator", Role.OPERATOR),
         admin=user("admin", Role.ADMIN),
-        shop_a=shop_a.id, shop_b=shop_b.id, merchant_a_id=ma.id, merchant_b_id=mb.id,
+        shop_a=shop_a.id,
+        shop_b=shop_b.id,
+        merchant_a_id=ma.id,
+        merchant_b_id=mb.id,
     )
 
 
@@ -75,8 +81,12 @@ def complaint(shop_id: str, **overrides: object) -> FileComplaint:
         "title": "耳机右耳无声",
         "description": "收到的耳机右耳没有声音，要求退款。",
         "claims": (Claim(ClaimKind.REFUND, 29900),),
-        "order": OrderRecord(platform="京东", order_no="JD20261120001",
-                             items=(OrderItem("蓝牙耳机", 1, 29900),), amount_paid_fen=29900),
+        "order": OrderRecord(
+            platform="京东",
+            order_no="JD20261120001",
+            items=(OrderItem("蓝牙耳机", 1, 29900),),
+            amount_paid_fen=29900,
+        ),
     }
     values.update(overrides)
     return FileComplaint(**values)  # type: ignore[arg-type]

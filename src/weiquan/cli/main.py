@@ -19,8 +19,11 @@ from weiquan.domain.errors import DomainError
 from weiquan.services import accounts
 from weiquan.services import worker as worker_service
 
-app = typer.Typer(help="维权 Weiquan: online dispute resolution for e-commerce.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="维权 Weiquan: online dispute resolution for e-commerce.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 keys_app = typer.Typer(help="Secrets and keys.", no_args_is_help=True)
@@ -53,8 +56,9 @@ def now_utc() -> datetime:
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to bind; 127.0.0.1 unless told otherwise")]
-    = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Interface to bind; 127.0.0.1 unless told otherwise")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="uvicorn worker processes")] = 1,
 ) -> None:
@@ -62,8 +66,14 @@ def serve(
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
     _context()  # fail fast on bad settings before uvicorn starts
-    uvicorn.run("weiquan.web.asgi:app", host=host, port=port, workers=workers,
-                log_level="info", access_log=False)
+    uvicorn.run(
+        "weiquan.web.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
 
 
 @app.command()
@@ -104,8 +114,10 @@ def demo(
 
     ctx = _context()
     if ctx.settings.env is Environment.PRODUCTION:
-        console.print("[red]refused:[/red] demo accounts have published passwords; "
-                      "set WEIQUAN_ENV=development to load them")
+        console.print(
+            "[red]refused:[/red] demo accounts have published passwords; "
+            "set WEIQUAN_ENV=development to load them"
+        )
         raise typer.Exit(2)
     try:
         loaded = load_demo(ctx.services, now=now_utc(), reset=reset)
@@ -120,10 +132,11 @@ def demo(
 @user_app.command("create")
 def user_create(
     username: str,
-    role: Annotated[Role, typer.Option(help="consumer, merchant, mediator, regulator, operator, admin")],
+    role: Annotated[
+        Role, typer.Option(help="consumer, merchant, mediator, regulator, operator, admin")
+    ],
     display_name: Annotated[str, typer.Option("--name")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True,
-                                          confirmation_prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
     merchant_id: Annotated[str | None, typer.Option()] = None,
     region_code: Annotated[str | None, typer.Option()] = None,
 ) -> None:
@@ -131,8 +144,14 @@ def user_create(
     ctx = _context()
     try:
         user = accounts.create_user(
-            ctx.services, username=username, password=password, display_name=display_name,
-            role=role, now=now_utc(), merchant_id=merchant_id, region_code=region_code,
+            ctx.services,
+            username=username,
+            password=password,
+            display_name=display_name,
+            role=role,
+            now=now_utc(),
+            merchant_id=merchant_id,
+            region_code=region_code,
         )
     except DomainError as exc:
         raise _fail(exc) from exc
@@ -153,18 +172,31 @@ def new_pii_key(key_id: Annotated[str, typer.Argument()] = "k1") -> None:
     typer.echo(new_key_entry(key_id))
 
 
-@calendar_app.command("check")
-def calendar_check(
-    holiday_file: Annotated[Path | None, typer.Argument(exists=True, dir_okay=False)] = None,
+@calendar_app.command("load")
+def calendar_load(
+    holiday_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
 ) -> None:
-    """Show which years the working-day calendar covers (optionally with an extra year file)."""
-    from weiquan.adapters.holiday_calendar import load_calendar  # noqa: PLC0415
+    """Add a year's official holiday arrangement (holiday-cn JSON) once the State Council has
+    published it; the worker then computes the deadlines that were left open."""
+    import shutil  # noqa: PLC0415
 
+    from weiquan.adapters.holiday_calendar import ChinaWorkdayCalendar  # noqa: PLC0415
+
+    settings = Settings()
     try:
-        cal = load_calendar([holiday_file] if holiday_file else [])
+        year = ChinaWorkdayCalendar().load_year_file(holiday_file)
     except DomainError as exc:
         raise _fail(exc) from exc
-    first, last = cal.covered_years()
+    target = settings.data_dir / "holidays" / f"{year}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(holiday_file, target)
+    typer.echo(f"loaded {year}: {target}")
+
+
+@calendar_app.command("check")
+def calendar_check() -> None:
+    """Show which years the working-day calendar covers, year files included."""
+    first, last = _context().services.calendar.covered_years()
     typer.echo(f"working-day calendar covers {first}–{last}")
 
 

@@ -17,6 +17,7 @@ from weiquan.domain.calendar import (
     add_working_days,
     china_date,
     end_of_day,
+    working_days_between,
 )
 from weiquan.domain.cases import (
     Case,
@@ -286,7 +287,10 @@ def conclude_agreement(
     offer = case.open_offer
     days = offer.fulfil_within_days if offer else 15
     case.apply(
-        Action.CONCLUDE_AGREEMENT, actor=actor, at=at, reason=reason,
+        Action.CONCLUDE_AGREEMENT,
+        actor=actor,
+        at=at,
+        reason=reason,
         payload={"offer_id": offer.id if offer else None},
     )
     if offer is not None:
@@ -366,27 +370,47 @@ def reopen(
         _start_mediation(case, at, cal, policy)
 
 
-def _start_mediation(
-    case: Case, at: datetime, cal: WorkdayCalendar, policy: DeadlinePolicy
-) -> None:
-    """Mediation ends at the earlier of 45 working days (暂行办法21) and 60 days (条例46)."""
-    start = china_date(at)
+def _mediation_due(
+    start: date, cal: WorkdayCalendar, policy: DeadlinePolicy
+) -> tuple[datetime | None, dict[str, str | None], str]:
+    """Mediation ends at the earlier of 45 working days (暂行办法21) and 60 days (条例46).
+
+    When the working-day bound reaches past the calendar but the 60-day bound does not, the
+    working days up to the 60-day bound can still be counted exactly: fewer than 45 proves the
+    60-day bound is the earlier one, so the deadline is known without guessing any holiday.
+    """
     by_working, note_1 = _due(lambda: add_working_days(start, policy.mediation_working_days, cal))
     by_calendar, note_2 = _due(
         lambda: add_calendar_days(start, policy.mediation_calendar_days, cal)
     )
-    known = [d for d in (by_working, by_calendar) if d is not None]
-    # The calendar-day bound alone is still a valid upper limit when the working-day one is unknown.
-    case.deadlines.mediation_due_at = min(known) if known else None
-    case.deadlines.note = note_1 or note_2
+    due: datetime | None = None
+    if by_working and by_calendar:
+        due = min(by_working, by_calendar)
+    elif by_calendar and _fewer_working_days_than(start, by_calendar, policy, cal):
+        due = by_calendar
+    shown = {
+        "mediation_due_by_working_days": _iso(by_working),
+        "mediation_due_by_calendar_days": _iso(by_calendar),
+        "mediation_due_at": _iso(due),
+    }
+    return due, shown, "" if due else (note_1 or note_2)
+
+
+def _fewer_working_days_than(
+    start: date, due: datetime, policy: DeadlinePolicy, cal: WorkdayCalendar
+) -> bool:
+    last_day = china_date(due) - timedelta(days=1)  # ``due`` is midnight after the last day
+    return working_days_between(start, last_day, cal) < policy.mediation_working_days
+
+
+def _start_mediation(
+    case: Case, at: datetime, cal: WorkdayCalendar, policy: DeadlinePolicy
+) -> None:
+    due, shown, note = _mediation_due(china_date(at), cal, policy)
+    case.deadlines.mediation_due_at = due
+    case.deadlines.note = note
     case.deadlines.reply_due_at = case.deadlines.negotiation_due_at = None
-    case.new_events[-1].payload.update(
-        {
-            "mediation_due_by_working_days": _iso(by_working),
-            "mediation_due_by_calendar_days": _iso(by_calendar),
-            "mediation_due_at": _iso(case.deadlines.mediation_due_at),
-        }
-    )
+    case.new_events[-1].payload.update(shown)
 
 
 def _start_fulfilment(case: Case, at: datetime, days: int, cal: WorkdayCalendar) -> None:
@@ -470,6 +494,34 @@ _DUE_RULES: dict[CaseStatus, Callable[[Case, datetime, DeadlinePolicy], DueStep 
     CaseStatus.AGREEMENT: _due_in_fulfilment,
     CaseStatus.FULFILLED: _due_when_fulfilled,
 }
+
+
+def refresh_open_deadlines(
+    case: Case, *, entered_at: datetime, cal: WorkdayCalendar, policy: DeadlinePolicy
+) -> bool:
+    """Computes deadlines left open because the calendar did not cover them when the case entered
+    its current stage (``entered_at``). Returns whether every deadline is now known."""
+    if not case.deadlines.note:
+        return True
+    start = china_date(entered_at)
+    d = case.deadlines
+    if case.status is CaseStatus.NEGOTIATION:
+        d.reply_due_at, note_1 = _due(
+            lambda: add_working_days(start, policy.reply_working_days, cal)
+        )
+        d.negotiation_due_at, note_2 = _due(
+            lambda: add_working_days(start, policy.negotiation_working_days, cal)
+        )
+        d.note = note_1 or note_2
+    elif case.status is CaseStatus.MEDIATION:
+        d.mediation_due_at, _shown, d.note = _mediation_due(start, cal, policy)
+    elif case.status in (CaseStatus.SETTLED, CaseStatus.AGREEMENT):
+        accepted = [o for o in case.offers if o.state is OfferState.ACCEPTED]
+        days = accepted[-1].fulfil_within_days if accepted else policy.fulfilment_calendar_days
+        d.fulfilment_due_at, d.note = _due(lambda: add_calendar_days(start, days, cal))
+    else:
+        d.note = ""
+    return not d.note
 
 
 def schedule(case: Case, policy: DeadlinePolicy) -> None:

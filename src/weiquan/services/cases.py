@@ -145,7 +145,7 @@ def act(svc: Services, cmd: CaseCommand, *, principal: Principal, now: datetime)
 
 
 def _resolve_offer_action(case: Case, cmd: CaseCommand) -> CaseCommand:
-    """"Accept" and "reject" mean the settlement actions when the open offer is a proposal."""
+    """ "Accept" and "reject" mean the settlement actions when the open offer is a proposal."""
     offer = case.open_offer
     if offer is None or offer.kind is not OfferKind.PROPOSAL:
         return cmd
@@ -203,8 +203,13 @@ def _dispatch_closing(
 ) -> None:
     a = cmd.action
     if a is Action.CONCLUDE_AGREEMENT:
-        wf.conclude_agreement(case, actor=actor, at=now, reason=cmd.reason or "调解成功，双方达成协议",
-                              cal=svc.calendar)
+        wf.conclude_agreement(
+            case,
+            actor=actor,
+            at=now,
+            reason=cmd.reason or "调解成功，双方达成协议",
+            cal=svc.calendar,
+        )
     elif a is Action.RECORD_FAILURE:
         wf.record_failure(case, actor=actor, at=now, reason=cmd.reason)
         wf.refer_or_issue_dossier(

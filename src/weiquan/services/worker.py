@@ -26,6 +26,7 @@ def sweep(
     svc: Services, *, now: datetime, batch_size: int = 100, max_batches: int = 1_000
 ) -> list[StepTaken]:
     """Processes every case due at ``now``; each batch is one transaction."""
+    refresh_open_deadlines(svc, limit=batch_size * 10)
     taken: list[StepTaken] = []
     for _ in range(max_batches):
         batch = _sweep_batch(svc, now=now, batch_size=batch_size)
@@ -52,3 +53,28 @@ def _sweep_batch(svc: Services, *, now: datetime, batch_size: int) -> list[StepT
             uow.cases.save(case)
         uow.commit()
     return taken
+
+
+def refresh_open_deadlines(svc: Services, *, limit: int) -> int:
+    """Computes deadlines that were left open for lack of calendar data, now that it may be
+    loaded. Returns how many cases now have all their deadlines."""
+    completed = 0
+    with svc.uow() as uow:
+        for case in uow.cases.with_open_deadlines(limit=limit):
+            entered = [
+                e.at
+                for e in uow.cases.events(case.id)
+                if e.is_transition and e.to_status is case.status
+            ]
+            if not entered:
+                continue
+            note_before = case.deadlines.note
+            if wf.refresh_open_deadlines(
+                case, entered_at=entered[-1], cal=svc.calendar, policy=svc.policy
+            ):
+                completed += 1
+            if case.deadlines.note != note_before or not case.deadlines.note:
+                wf.schedule(case, svc.policy)
+                uow.cases.save(case)
+        uow.commit()
+    return completed

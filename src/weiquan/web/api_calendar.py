@@ -26,12 +26,18 @@ def deadline(
     Dates the holiday calendar does not cover are refused (HTTP 422), never guessed.
     """
     if (working_days is None) == (calendar_days is None):
-        raise ValidationFailed("请只给出 working_days 或 calendar_days 其中之一", field="working_days")
+        raise ValidationFailed(
+            "请只给出 working_days 或 calendar_days 其中之一", field="working_days"
+        )
     if working_days is not None:
         due = add_working_days(start, working_days, svc.calendar)
     else:
         assert calendar_days is not None
         due = add_calendar_days(start, calendar_days, svc.calendar)
     first, last = svc.calendar.covered_years()
-    return {"start": start.isoformat(), "due_date": due.isoformat(),
-            "due_at": end_of_day(due).isoformat(), "calendar_covers": f"{first}-{last}"}
+    return {
+        "start": start.isoformat(),
+        "due_date": due.isoformat(),
+        "due_at": end_of_day(due).isoformat(),
+        "calendar_covers": f"{first}-{last}",
+    }

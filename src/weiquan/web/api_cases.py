@@ -50,9 +50,24 @@ ACTION_PATHS: dict[str, Action] = {
     "rate": Action.RATE,
 }
 ActionPath = Literal[
-    "submit", "reply", "offer", "accept", "reject", "refuse", "escalate", "withdraw", "assign",
-    "propose", "record-outcome", "confirm-fulfilment", "reopen", "refer", "issue-dossier",
-    "close", "statements", "rate",
+    "submit",
+    "reply",
+    "offer",
+    "accept",
+    "reject",
+    "refuse",
+    "escalate",
+    "withdraw",
+    "assign",
+    "propose",
+    "record-outcome",
+    "confirm-fulfilment",
+    "reopen",
+    "refer",
+    "issue-dossier",
+    "close",
+    "statements",
+    "rate",
 ]
 
 
@@ -61,8 +76,9 @@ def create_token(body: TokenIn, svc: ServicesDep, now: NowDep) -> TokenOut:
     """Exchange a username and password for a bearer token (valid 90 days)."""
     principal = accounts.authenticate(svc, username=body.username, password=body.password)
     token = svc.ids.token()
-    _, expires = accounts.issue_token(svc, principal=principal, name=body.name, now=now,
-                                      digest=token_digest(token), token=token)
+    _, expires = accounts.issue_token(
+        svc, principal=principal, name=body.name, now=now, digest=token_digest(token), token=token
+    )
     return TokenOut(access_token=token, expires_at=expires)
 
 
@@ -70,9 +86,15 @@ def create_token(body: TokenIn, svc: ServicesDep, now: NowDep) -> TokenOut:
 def me(principal: ApiPrincipal, svc: ServicesDep) -> dict[str, str | None]:
     """Your own account; personal data is masked (see /me/data for an export)."""
     user = accounts.my_data(svc, principal=principal)
-    return {"id": user.id, "username": user.username, "display_name": user.display_name,
-            "role": user.role.value, "merchant_id": user.merchant_id,
-            "region_code": user.region_code, "phone": mask_phone(user.phone)}
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role.value,
+        "merchant_id": user.merchant_id,
+        "region_code": user.region_code,
+        "phone": mask_phone(user.phone),
+    }
 
 
 def mask_phone(phone: str | None) -> str | None:
@@ -85,15 +107,25 @@ def mask_phone(phone: str | None) -> str | None:
 def list_shops(svc: ServicesDep, _principal: ApiPrincipal) -> list[dict[str, str | None]]:
     """Shops a complaint can be filed against, with their merchant and its region."""
     return [
-        {"shop_id": s.id, "shop_name": s.name, "platform": s.platform, "merchant_id": m.id,
-         "merchant_name": m.name, "region_code": m.region_code}
+        {
+            "shop_id": s.id,
+            "shop_name": s.name,
+            "platform": s.platform,
+            "merchant_id": m.id,
+            "merchant_name": m.name,
+            "region_code": m.region_code,
+        }
         for m, s in merchants.list_shops(svc)
     ]
 
 
 @router.post("/cases", status_code=201, tags=["cases"])
 def file_case(
-    body: ComplaintIn, principal: ApiPrincipal, svc: ServicesDep, now: NowDep, response: Response,
+    body: ComplaintIn,
+    principal: ApiPrincipal,
+    svc: ServicesDep,
+    now: NowDep,
+    response: Response,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> CaseOut:
     """File a complaint (submitted at once unless `submit` is false).
@@ -102,15 +134,22 @@ def file_case(
     instead of creating a duplicate.
     """
     cmd = FileComplaint(
-        shop_id=body.shop_id, category=body.category, title=body.title,
-        description=body.description, claims=_claims(body.claims), order=_order(body.order),
-        purpose=body.purpose, noticed_on=body.noticed_on,
-        handled_elsewhere=body.handled_elsewhere, submit=body.submit,
+        shop_id=body.shop_id,
+        category=body.category,
+        title=body.title,
+        description=body.description,
+        claims=_claims(body.claims),
+        order=_order(body.order),
+        purpose=body.purpose,
+        noticed_on=body.noticed_on,
+        handled_elsewhere=body.handled_elsewhere,
+        submit=body.submit,
         caller=Caller(body.caller.name, body.caller.phone) if body.caller else None,
         consumer_id=body.consumer_id,
     )
-    case, created = case_service.file_complaint(svc, cmd, principal=principal, now=now,
-                                                idempotency_key=idempotency_key)
+    case, created = case_service.file_complaint(
+        svc, cmd, principal=principal, now=now, idempotency_key=idempotency_key
+    )
     if not created:
         response.status_code = 200
     return case_out(case, _allowed(case.status, principal))
@@ -118,16 +157,19 @@ def file_case(
 
 @router.get("/cases", tags=["cases"])
 def list_cases(
-    principal: ApiPrincipal, svc: ServicesDep,
+    principal: ApiPrincipal,
+    svc: ServicesDep,
     status: Annotated[list[CaseStatus] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CaseListOut:
     """Cases you may see, soonest deadline first."""
-    items, total = case_service.list_cases(svc, principal=principal, statuses=tuple(status or ()),
-                                           limit=limit, offset=offset)
-    return CaseListOut(total=total, items=[case_out(c, _allowed(c.status, principal))
-                                           for c in items])
+    items, total = case_service.list_cases(
+        svc, principal=principal, statuses=tuple(status or ()), limit=limit, offset=offset
+    )
+    return CaseListOut(
+        total=total, items=[case_out(c, _allowed(c.status, principal)) for c in items]
+    )
 
 
 @router.get("/cases/{case_id}", tags=["cases"])
@@ -141,17 +183,31 @@ def case_events(case_id: str, principal: ApiPrincipal, svc: ServicesDep) -> list
     """The case history: every transition and statement with actor, time and reason."""
     _, events = case_service.get_case(svc, case_id, principal=principal)
     return [
-        EventOut(seq=e.seq, action=e.action.value, from_status=e.from_status.value,
-                 to_status=e.to_status.value, actor_role=e.actor.role.value,
-                 actor_id=e.actor.user_id, rule=e.actor.rule, reason=e.reason, at=e.at,
-                 payload=e.payload)
+        EventOut(
+            seq=e.seq,
+            action=e.action.value,
+            from_status=e.from_status.value,
+            to_status=e.to_status.value,
+            actor_role=e.actor.role.value,
+            actor_id=e.actor.user_id,
+            rule=e.actor.rule,
+            reason=e.reason,
+            at=e.at,
+            payload=e.payload,
+        )
         for e in events
     ]
 
 
 @router.post("/cases/{case_id}/{action}", tags=["cases"])
-def case_action(case_id: str, action: ActionPath, body: ActionIn, principal: ApiPrincipal,
-                svc: ServicesDep, now: NowDep) -> CaseOut:
+def case_action(
+    case_id: str,
+    action: ActionPath,
+    body: ActionIn,
+    principal: ApiPrincipal,
+    svc: ServicesDep,
+    now: NowDep,
+) -> CaseOut:
     """Act on a case. Which actions are open to you is listed in `allowed_actions`.
 
     `accept`/`reject` apply to the open offer or mediation proposal named by `offer_id`;
@@ -161,10 +217,16 @@ def case_action(case_id: str, action: ActionPath, body: ActionIn, principal: Api
     if action == "record-outcome" and body.outcome == "agreement":
         resolved = Action.CONCLUDE_AGREEMENT
     cmd = CaseCommand(
-        case_id=case_id, action=resolved, reason=body.reason, text=body.text,
-        offer_id=body.offer_id, terms=_claims(body.terms),
-        fulfil_within_days=body.fulfil_within_days, mediator_id=body.mediator_id,
-        stars=body.stars, refer=body.refer,
+        case_id=case_id,
+        action=resolved,
+        reason=body.reason,
+        text=body.text,
+        offer_id=body.offer_id,
+        terms=_claims(body.terms),
+        fulfil_within_days=body.fulfil_within_days,
+        mediator_id=body.mediator_id,
+        stars=body.stars,
+        refer=body.refer,
     )
     case = case_service.act(svc, cmd, principal=principal, now=now)
     return case_out(case, _allowed(case.status, principal))
@@ -190,8 +252,11 @@ def _order(order: OrderIn | None) -> OrderRecord | None:
     if order is None:
         return None
     return OrderRecord(
-        platform=order.platform, order_no=order.order_no,
+        platform=order.platform,
+        order_no=order.order_no,
         items=tuple(OrderItem(i.name, i.quantity, i.unit_price_fen) for i in order.items),
-        amount_paid_fen=order.amount_paid_fen, ordered_at=order.ordered_at,
-        promised_delivery_at=order.promised_delivery_at, signed_at=order.signed_at,
+        amount_paid_fen=order.amount_paid_fen,
+        ordered_at=order.ordered_at,
+        promised_delivery_at=order.promised_delivery_at,
+        signed_at=order.signed_at,
     )

@@ -17,22 +17,36 @@ from weiquan.adapters.holiday_calendar import load_calendar
 from weiquan.adapters.statutes import statute_book
 from weiquan.domain.calendar import WorkdayCalendar
 from weiquan.domain.errors import DomainError, ValidationFailed
+from weiquan.domain.rules import MemoisedCalendar
 from weiquan.services.rules import assess_facts
 
 router = APIRouter(tags=["rules"])
 
 
 @lru_cache(maxsize=1)
-def _default_calendar() -> WorkdayCalendar:
+def _packaged_calendar() -> WorkdayCalendar:
     return load_calendar()
 
 
+# One memo per wired calendar for the life of the process. Calendars are mutable dataclasses
+# (unhashable), so they are keyed by identity and kept alive here so that no id is reused.
+_MEMOS: dict[int, tuple[WorkdayCalendar, MemoisedCalendar]] = {}
+
+
+def _memoised(calendar: WorkdayCalendar) -> MemoisedCalendar:
+    entry = _MEMOS.get(id(calendar))
+    if entry is None:
+        entry = _MEMOS[id(calendar)] = (calendar, MemoisedCalendar(calendar))
+    return entry[1]
+
+
 def rules_calendar(request: Request) -> WorkdayCalendar:
-    """The app's configured calendar when the full app is wired, else the packaged one."""
+    """The app's configured calendar when the full app is wired, else the packaged one, memoised
+    either way (chinese-calendar lookups would otherwise dominate an assessment)."""
     context = getattr(request.app.state, "context", None)
     services = getattr(context, "services", None)
     calendar: WorkdayCalendar | None = getattr(services, "calendar", None)
-    return calendar if calendar is not None else _default_calendar()
+    return _memoised(calendar if calendar is not None else _packaged_calendar())
 
 
 CalendarDep = Annotated[WorkdayCalendar, Depends(rules_calendar)]
@@ -50,8 +64,9 @@ async def assess(request: Request, calendar: CalendarDep) -> JSONResponse:
     try:
         facts = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return _error(ValidationFailed("请求体不是有效的 JSON / the body is not valid JSON",
-                                       field="body"))
+        return _error(
+            ValidationFailed("请求体不是有效的 JSON / the body is not valid JSON", field="body")
+        )
     try:
         return JSONResponse(assess_facts(facts, calendar=calendar))
     except DomainError as exc:

@@ -15,6 +15,7 @@ from weiquan import __version__
 from weiquan.bootstrap import App, build
 from weiquan.config import Settings
 from weiquan.web import api_calendar, api_cases, errors, pages
+from weiquan.web.deps import TokenCache
 
 log = logging.getLogger("weiquan.web")
 STATIC = Path(__file__).parent / "static"
@@ -32,9 +33,14 @@ def create_app(context: App | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.context = context
+    app.state.token_cache = TokenCache()
     app.add_middleware(
-        SessionMiddleware, secret_key=context.settings.secret_key, session_cookie="wq_session",
-        same_site="lax", https_only=context.settings.secure_cookies, max_age=8 * 3600,
+        SessionMiddleware,
+        secret_key=context.settings.secret_key,
+        session_cookie="wq_session",
+        same_site="lax",
+        https_only=context.settings.secure_cookies,
+        max_age=8 * 3600,
     )
     errors.install(app)
     app.include_router(api_cases.router)
@@ -54,7 +60,9 @@ def create_app(context: App | None = None) -> FastAPI:
             log.warning("health check: database unreachable (%s)", type(exc).__name__)
             database = "unreachable"
         status = "ok" if database == "ok" else "degraded"
-        return JSONResponse({"status": status, "database": database, "version": __version__},
-                            status_code=200 if status == "ok" else 503)
+        return JSONResponse(
+            {"status": status, "database": database, "version": __version__},
+            status_code=200 if status == "ok" else 503,
+        )
 
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -33,12 +35,45 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
+class TokenCache:
+    """Recently verified bearer tokens, so a busy client costs one lookup per TTL, not per call.
+
+    A revoked or expired token stays usable for at most ``ttl`` seconds: the price of not hitting
+    the database on every request.
+    """
+
+    def __init__(self, ttl: float = 30.0, size: int = 10_000) -> None:
+        self._ttl = ttl
+        self._size = size
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> Principal | None:
+        with self._lock:
+            entry = self._entries.get(digest)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._entries) >= self._size:
+                self._entries.clear()
+            self._entries[digest] = (time.monotonic() + self._ttl, principal)
+
+
 def bearer_principal(request: Request, svc: ServicesDep, now: NowDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("需要登录：请在 Authorization 头中提供 Bearer 令牌")
-    return accounts.principal_for_token(svc, digest=token_digest(token.strip()), now=now)
+    digest = token_digest(token.strip())
+    cache: TokenCache = request.app.state.token_cache
+    principal = cache.get(digest)
+    if principal is None:
+        principal = accounts.principal_for_token(svc, digest=digest, now=now)
+        cache.put(digest, principal)
+    return principal
 
 
 def session_principal(request: Request, svc: ServicesDep) -> Principal | None:

@@ -44,8 +44,7 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         kind = str(error.get("type", ""))
         message = _PYDANTIC_MESSAGES.get(kind, str(error.get("msg", "无效")))
         field = "body" if kind == "json_invalid" else ".".join(location) or "body"
-        out.append({"field": field, "message": message,
-                    "detail": str(error.get("msg", ""))})
+        out.append({"field": field, "message": message, "detail": str(error.get("msg", ""))})
     return out
 
 
@@ -60,8 +59,12 @@ def install(app: FastAPI) -> None:
     async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
         errors = _field_errors(exc)
         first = errors[0] if errors else {"field": "body", "message": "无效的请求"}
-        body = {"error": "validation_failed", "message": f"{first['field']}: {first['message']}",
-                "field": first["field"], "errors": errors}
+        body = {
+            "error": "validation_failed",
+            "message": f"{first['field']}: {first['message']}",
+            "field": first["field"],
+            "errors": errors,
+        }
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

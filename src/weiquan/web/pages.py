@@ -18,8 +18,9 @@ from weiquan.web.deps import PagePrincipal, ServicesDep
 from weiquan.web.security import csrf_token, require_csrf
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-templates.env.globals.update(csrf_token=csrf_token, status_label=STATUS_LABELS_ZH.get,
-                             format_fen=format_fen)
+templates.env.globals.update(
+    csrf_token=csrf_token, status_label=STATUS_LABELS_ZH.get, format_fen=format_fen
+)
 router = APIRouter(include_in_schema=False)
 
 
@@ -31,8 +32,9 @@ def home(request: Request, principal: PagePrincipal, svc: ServicesDep) -> Respon
             recent, _ = case_service.list_cases(svc, principal=principal, limit=20)
         except PermissionDenied:
             recent = []
-    return templates.TemplateResponse(request, "home.html",
-                                      {"principal": principal, "cases": recent})
+    return templates.TemplateResponse(
+        request, "home.html", {"principal": principal, "cases": recent}
+    )
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -42,15 +44,19 @@ def login_form(request: Request) -> Response:
 
 @router.post("/login", response_class=HTMLResponse)
 def login(
-    request: Request, svc: ServicesDep, username: Annotated[str, Form(max_length=64)] = "",
-    password: Annotated[str, Form(max_length=1000)] = "", csrf: Annotated[str, Form()] = "",
+    request: Request,
+    svc: ServicesDep,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     require_csrf(request, csrf)
     try:
         principal = accounts.authenticate(svc, username=username, password=password)
     except NotAuthenticated as exc:
         return templates.TemplateResponse(
-            request, "login.html", {"error": exc.message, "username": username}, status_code=401)
+            request, "login.html", {"error": exc.message, "username": username}, status_code=401
+        )
     request.session.clear()  # a fresh session on login defeats session fixation
     request.session["user_id"] = principal.user_id
     return RedirectResponse("/", status_code=303)

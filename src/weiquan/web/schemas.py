@@ -91,7 +91,7 @@ class TokenIn(Strict):
 
 class TokenOut(BaseModel):
     access_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_at: ShownTime
 
 
@@ -172,10 +172,15 @@ def claim_out(kind: ClaimKind, amount_fen: int | None, note: str) -> ClaimOut:
 
 def offer_out(offer: Offer) -> OfferOut:
     return OfferOut(
-        id=offer.id, kind=offer.kind.value, made_by_role=offer.made_by.role.value,
+        id=offer.id,
+        kind=offer.kind.value,
+        made_by_role=offer.made_by.role.value,
         terms=[claim_out(t.kind, t.amount_fen, t.note) for t in offer.terms],
-        total_fen=offer.total_fen, note=offer.note, made_at=offer.made_at,
-        fulfil_within_days=offer.fulfil_within_days, state=offer.state.value,
+        total_fen=offer.total_fen,
+        note=offer.note,
+        made_at=offer.made_at,
+        fulfil_within_days=offer.fulfil_within_days,
+        state=offer.state.value,
         accepted_by=offer.accepted_by,
     )
 
@@ -186,26 +191,46 @@ def case_out(case: Case, allowed: list[str]) -> CaseOut:
     if case.order is not None:
         o = case.order
         order = {
-            "platform": o.platform, "order_no": o.order_no, "amount_paid_fen": o.amount_paid_fen,
-            "items": [{"name": i.name, "quantity": i.quantity, "unit_price_fen": i.unit_price_fen}
-                      for i in o.items],
-            "ordered_at": o.ordered_at, "promised_delivery_at": o.promised_delivery_at,
-            "signed_at": o.signed_at, "delivered_late": o.delivered_late,
+            "platform": o.platform,
+            "order_no": o.order_no,
+            "amount_paid_fen": o.amount_paid_fen,
+            "items": [
+                {"name": i.name, "quantity": i.quantity, "unit_price_fen": i.unit_price_fen}
+                for i in o.items
+            ],
+            "ordered_at": o.ordered_at,
+            "promised_delivery_at": o.promised_delivery_at,
+            "signed_at": o.signed_at,
+            "delivered_late": o.delivered_late,
         }
     return CaseOut(
-        id=case.id, number=case.number, status=case.status.value,
-        status_label=STATUS_LABELS_ZH[case.status], channel=case.channel.value,
-        category=case.category.value, title=case.title, description=case.description,
-        claims=[claim_out(c.kind, c.amount_fen, c.note) for c in case.claims], order=order,
-        shop_id=case.shop_id, merchant_id=case.merchant_id, region_code=case.region_code,
+        id=case.id,
+        number=case.number,
+        status=case.status.value,
+        status_label=STATUS_LABELS_ZH[case.status],
+        channel=case.channel.value,
+        category=case.category.value,
+        title=case.title,
+        description=case.description,
+        claims=[claim_out(c.kind, c.amount_fen, c.note) for c in case.claims],
+        order=order,
+        shop_id=case.shop_id,
+        merchant_id=case.merchant_id,
+        region_code=case.region_code,
         mediator_id=case.mediator_id,
         inadmissible_ground=case.inadmissible_ground.value if case.inadmissible_ground else None,
         deadlines=DeadlinesOut(
-            reply_due_at=d.reply_due_at, negotiation_due_at=d.negotiation_due_at,
-            mediation_due_at=d.mediation_due_at, fulfilment_due_at=d.fulfilment_due_at,
+            reply_due_at=d.reply_due_at,
+            negotiation_due_at=d.negotiation_due_at,
+            mediation_due_at=d.mediation_due_at,
+            fulfilment_due_at=d.fulfilment_due_at,
             note=d.note,
         ),
-        offers=[offer_out(o) for o in case.offers], allowed_actions=allowed, rating=case.rating,
-        created_at=case.created_at, submitted_at=case.submitted_at, updated_at=case.updated_at,
+        offers=[offer_out(o) for o in case.offers],
+        allowed_actions=allowed,
+        rating=case.rating,
+        created_at=case.created_at,
+        submitted_at=case.submitted_at,
+        updated_at=case.updated_at,
         closed_at=case.closed_at,
     )

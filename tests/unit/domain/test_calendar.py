@@ -54,7 +54,12 @@ def test_working_days_follow_holidays_and_make_up_days(
     [
         (date(2026, 1, 30), 20, date(2026, 2, 24), "ends in the festival, rolls past it (Art 203)"),
         (date(2026, 9, 26), 8, date(2026, 10, 8), "ends on 4 Oct, rolls to 8 Oct"),
-        (date(2026, 2, 21), 7, date(2026, 2, 28), "ends on a 调休 Saturday, which is a working day"),
+        (
+            date(2026, 2, 21),
+            7,
+            date(2026, 2, 28),
+            "ends on a 调休 Saturday, which is a working day",
+        ),
         (date(2026, 11, 20), 8, date(2026, 11, 30), "ends on Saturday 28 Nov, rolls to Monday"),
         (date(2026, 11, 20), 5, date(2026, 11, 25), "the start day is not counted (Art 201)"),
     ],
@@ -93,10 +98,18 @@ def test_a_date_before_the_calendar_is_refused() -> None:
 def test_a_published_year_file_extends_the_calendar(tmp_path: Path) -> None:
     cal = ChinaWorkdayCalendar()
     year_file = tmp_path / "2027.json"
-    year_file.write_text(json.dumps({"year": 2027, "days": [
-        {"name": "元旦", "date": "2027-01-01", "isOffDay": True},
-        {"name": "春节", "date": "2027-02-06", "isOffDay": False},
-    ]}), encoding="utf-8")
+    year_file.write_text(
+        json.dumps(
+            {
+                "year": 2027,
+                "days": [
+                    {"name": "元旦", "date": "2027-01-01", "isOffDay": True},
+                    {"name": "春节", "date": "2027-02-06", "isOffDay": False},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     assert cal.load_year_file(year_file) == 2027
     assert cal.covered_years()[1] == 2027
     assert not cal.is_workday(date(2027, 1, 1))
@@ -130,16 +143,22 @@ def test_china_date_refuses_naive_datetimes() -> None:
         china_date(datetime(2026, 11, 25, 17, 0))  # noqa: DTZ001 - the point of the test
 
 
-@given(st.dates(min_value=date(2004, 1, 1), max_value=date(2026, 9, 30)),
-       st.integers(min_value=1, max_value=40))
-def test_working_day_arithmetic_lands_on_a_working_day_and_counts_back(start: date, days: int) -> None:
+@given(
+    st.dates(min_value=date(2004, 1, 1), max_value=date(2026, 9, 30)),
+    st.integers(min_value=1, max_value=40),
+)
+def test_working_day_arithmetic_lands_on_a_working_day_and_counts_back(
+    start: date, days: int
+) -> None:
     due = add_working_days(start, days, CAL)
     assert CAL.is_workday(due)
     assert working_days_between(start, due, CAL) == days
 
 
-@given(st.dates(min_value=date(2004, 1, 1), max_value=date(2026, 10, 31)),
-       st.integers(min_value=0, max_value=60))
+@given(
+    st.dates(min_value=date(2004, 1, 1), max_value=date(2026, 10, 31)),
+    st.integers(min_value=0, max_value=60),
+)
 def test_calendar_periods_never_end_on_a_rest_day(start: date, days: int) -> None:
     due = add_calendar_days(start, days, CAL)
     assert CAL.is_workday(due)

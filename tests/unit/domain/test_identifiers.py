@@ -36,8 +36,9 @@ def test_an_early_pilot_code_that_fails_the_checksum_is_accepted_with_a_warning(
     assert validate_uscc("91350100M0001TGQXM").check is UsccCheck.CHECKSUM_WARNING
 
 
-@pytest.mark.parametrize("code", ["", "9135010", "91350100M000100Y4I", "91350100M000100Y4Z1",
-                                  "91000000M000100Y43"])
+@pytest.mark.parametrize(
+    "code", ["", "9135010", "91350100M000100Y4I", "91350100M000100Y4Z1", "91000000M000100Y43"]
+)
 def test_malformed_codes_are_rejected_with_a_reason(code: str) -> None:
     with pytest.raises(ValidationFailed) as info:
         validate_uscc(code)
@@ -56,11 +57,19 @@ def test_embedded_organisation_code_check_matches_the_examples() -> None:
     assert org_code_check_character("55138508") == "2"  # 91110108 551385082 Q
 
 
-@pytest.mark.parametrize(("outer", "inner", "expected"), [
-    ("510000", "510104", True), ("510100", "510104", True), ("510104", "510104", True),
-    ("510100", "510704", False), ("110000", "510104", False),
-])
-def test_region_containment_follows_the_three_levels(outer: str, inner: str, expected: bool) -> None:
+@pytest.mark.parametrize(
+    ("outer", "inner", "expected"),
+    [
+        ("510000", "510104", True),
+        ("510100", "510104", True),
+        ("510104", "510104", True),
+        ("510100", "510704", False),
+        ("110000", "510104", False),
+    ],
+)
+def test_region_containment_follows_the_three_levels(
+    outer: str, inner: str, expected: bool
+) -> None:
     assert region_contains(outer, inner) is expected
 
 

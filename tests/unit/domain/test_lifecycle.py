@@ -78,8 +78,9 @@ def test_a_transition_needs_a_reason() -> None:
 
 def test_a_transition_refuses_a_naive_time() -> None:
     with pytest.raises(ValidationFailed):
-        a_case().apply(Action.SUBMIT, actor=Actor(Role.CONSUMER, "a"), at=AT.replace(tzinfo=None),
-                       reason="x")
+        a_case().apply(
+            Action.SUBMIT, actor=Actor(Role.CONSUMER, "a"), at=AT.replace(tzinfo=None), reason="x"
+        )
 
 
 def test_final_states_allow_nothing_but_rating_a_closed_case() -> None:
@@ -96,15 +97,17 @@ def test_withdrawal_is_possible_from_every_state_before_closing() -> None:
 
 def test_allowed_actions_lists_what_a_merchant_may_do_in_negotiation() -> None:
     assert set(allowed_actions(CaseStatus.NEGOTIATION, Role.MERCHANT)) == {
-        Action.REPLY, Action.MAKE_OFFER, Action.REFUSE, Action.ADD_STATEMENT,
+        Action.REPLY,
+        Action.MAKE_OFFER,
+        Action.REFUSE,
+        Action.ADD_STATEMENT,
     }
 
 
 @settings(max_examples=300)
-@given(st.lists(st.tuples(st.sampled_from(list(Action)), st.sampled_from(list(Role))),
-                max_size=40))
+@given(st.lists(st.tuples(st.sampled_from(list(Action)), st.sampled_from(list(Role))), max_size=40))
 def test_random_action_sequences_only_ever_follow_the_table(
-    steps: list[tuple[Action, Role]]
+    steps: list[tuple[Action, Role]],
 ) -> None:
     case = a_case()
     for action, role in steps:

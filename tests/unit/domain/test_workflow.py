@@ -43,11 +43,14 @@ def test_submission_is_admitted_and_the_merchant_gets_three_working_days() -> No
     assert case.new_events[1].actor.rule == "admission:暂行办法15"
 
 
-@pytest.mark.parametrize(("overrides", "ground"), [
-    ({"purpose": Purpose.BUSINESS}, InadmissibleGround.NOT_CONSUMPTION),
-    ({"handled_elsewhere": True}, InadmissibleGround.HANDLED_ELSEWHERE),
-    ({"noticed_on": date(2023, 11, 24)}, InadmissibleGround.TIME_BARRED),
-])
+@pytest.mark.parametrize(
+    ("overrides", "ground"),
+    [
+        ({"purpose": Purpose.BUSINESS}, InadmissibleGround.NOT_CONSUMPTION),
+        ({"handled_elsewhere": True}, InadmissibleGround.HANDLED_ELSEWHERE),
+        ({"noticed_on": date(2023, 11, 24)}, InadmissibleGround.TIME_BARRED),
+    ],
+)
 def test_inadmissible_complaints_are_declared_so_with_the_ground(
     overrides: dict[str, object], ground: InadmissibleGround
 ) -> None:
@@ -65,8 +68,13 @@ def test_harm_known_exactly_three_years_ago_is_still_in_time() -> None:
 
 def test_a_harm_date_in_the_future_is_refused() -> None:
     with pytest.raises(ValidationFailed) as info:
-        wf.submit(a_case(noticed_on=date(2026, 12, 1)), actor=ALICE, at=beijing(2026, 11, 25),
-                  cal=CAL, policy=POLICY)
+        wf.submit(
+            a_case(noticed_on=date(2026, 12, 1)),
+            actor=ALICE,
+            at=beijing(2026, 11, 25),
+            cal=CAL,
+            policy=POLICY,
+        )
     assert info.value.field == "noticed_on"
 
 
@@ -80,8 +88,9 @@ def test_a_reply_deadline_beyond_the_calendar_is_left_open_with_a_reason_not_gue
 
 def test_mediation_ends_at_the_earlier_of_45_working_days_and_60_days() -> None:
     case = submitted(beijing(2026, 7, 31))
-    wf.escalate(case, actor=ALICE, at=beijing(2026, 8, 3), reason="商家不同意", cal=CAL,
-                policy=POLICY)
+    wf.escalate(
+        case, actor=ALICE, at=beijing(2026, 8, 3), reason="商家不同意", cal=CAL, policy=POLICY
+    )
     assert case.deadlines.mediation_due_at == end_of_day(date(2026, 10, 8))
     payload = case.new_events[-1].payload
     assert payload["mediation_due_by_working_days"].startswith("2026-10-11")  # end of 10 Oct
@@ -90,9 +99,15 @@ def test_mediation_ends_at_the_earlier_of_45_working_days_and_60_days() -> None:
 
 def test_an_accepted_offer_settles_the_case_with_a_fulfilment_deadline() -> None:
     case = submitted(beijing(2026, 11, 2))
-    offer = wf.make_offer(case, actor=SHOP, at=beijing(2026, 11, 3), offer_id="o1",
-                          terms=(Claim(ClaimKind.REFUND, 29900),), note="全额退款",
-                          fulfil_within_days=7)
+    offer = wf.make_offer(
+        case,
+        actor=SHOP,
+        at=beijing(2026, 11, 3),
+        offer_id="o1",
+        terms=(Claim(ClaimKind.REFUND, 29900),),
+        note="全额退款",
+        fulfil_within_days=7,
+    )
     assert case.merchant_replied_at is not None
     wf.accept_offer(case, actor=ALICE, at=beijing(2026, 11, 4), offer_id=offer.id, cal=CAL)
     assert case.status is CaseStatus.SETTLED
@@ -102,10 +117,22 @@ def test_an_accepted_offer_settles_the_case_with_a_fulfilment_deadline() -> None
 
 def test_a_superseded_offer_can_no_longer_be_accepted() -> None:
     case = submitted(beijing(2026, 11, 2))
-    first = wf.make_offer(case, actor=SHOP, at=beijing(2026, 11, 3), offer_id="o1",
-                          terms=(Claim(ClaimKind.REFUND, 10000),), note="")
-    wf.make_offer(case, actor=SHOP, at=beijing(2026, 11, 3, 11), offer_id="o2",
-                  terms=(Claim(ClaimKind.REFUND, 20000),), note="")
+    first = wf.make_offer(
+        case,
+        actor=SHOP,
+        at=beijing(2026, 11, 3),
+        offer_id="o1",
+        terms=(Claim(ClaimKind.REFUND, 10000),),
+        note="",
+    )
+    wf.make_offer(
+        case,
+        actor=SHOP,
+        at=beijing(2026, 11, 3, 11),
+        offer_id="o2",
+        terms=(Claim(ClaimKind.REFUND, 20000),),
+        note="",
+    )
     assert first.state is OfferState.SUPERSEDED
     with pytest.raises(Conflict):
         wf.accept_offer(case, actor=ALICE, at=beijing(2026, 11, 4), offer_id="o1", cal=CAL)
@@ -113,10 +140,23 @@ def test_a_superseded_offer_can_no_longer_be_accepted() -> None:
 
 def test_rejecting_an_offer_in_negotiation_starts_mediation() -> None:
     case = submitted(beijing(2026, 8, 3))
-    wf.make_offer(case, actor=SHOP, at=beijing(2026, 8, 4), offer_id="o1",
-                  terms=(Claim(ClaimKind.REFUND, 100),), note="")
-    wf.reject_offer(case, actor=ALICE, at=beijing(2026, 8, 5), offer_id="o1", reason="太少",
-                    cal=CAL, policy=POLICY)
+    wf.make_offer(
+        case,
+        actor=SHOP,
+        at=beijing(2026, 8, 4),
+        offer_id="o1",
+        terms=(Claim(ClaimKind.REFUND, 100),),
+        note="",
+    )
+    wf.reject_offer(
+        case,
+        actor=ALICE,
+        at=beijing(2026, 8, 5),
+        offer_id="o1",
+        reason="太少",
+        cal=CAL,
+        policy=POLICY,
+    )
     assert case.status is CaseStatus.MEDIATION
     assert case.deadlines.mediation_due_at is not None
     assert case.deadlines.reply_due_at is None
@@ -126,8 +166,14 @@ def test_both_parties_accepting_a_proposal_concludes_an_agreement() -> None:
     case = submitted(beijing(2026, 11, 2))
     wf.escalate(case, actor=ALICE, at=beijing(2026, 11, 3), reason="x", cal=CAL, policy=POLICY)
     wf.assign_mediator(case, actor=MEDIATOR, at=beijing(2026, 11, 3), mediator_id="med")
-    proposal = wf.make_offer(case, actor=MEDIATOR, at=beijing(2026, 11, 4), offer_id="p1",
-                             terms=(Claim(ClaimKind.REFUND, 15000),), note="各让一步")
+    proposal = wf.make_offer(
+        case,
+        actor=MEDIATOR,
+        at=beijing(2026, 11, 4),
+        offer_id="p1",
+        terms=(Claim(ClaimKind.REFUND, 15000),),
+        note="各让一步",
+    )
     wf.accept_settlement(case, actor=ALICE, at=beijing(2026, 11, 5), offer_id="p1", cal=CAL)
     assert case.status is CaseStatus.MEDIATION
     with pytest.raises(Conflict):
@@ -141,8 +187,14 @@ def test_both_parties_accepting_a_proposal_concludes_an_agreement() -> None:
 def test_only_the_parties_accept_a_proposal() -> None:
     case = submitted(beijing(2026, 11, 2))
     wf.escalate(case, actor=ALICE, at=beijing(2026, 11, 3), reason="x", cal=CAL, policy=POLICY)
-    wf.make_offer(case, actor=MEDIATOR, at=beijing(2026, 11, 4), offer_id="p1",
-                  terms=(Claim(ClaimKind.REFUND, 15000),), note="")
+    wf.make_offer(
+        case,
+        actor=MEDIATOR,
+        at=beijing(2026, 11, 4),
+        offer_id="p1",
+        terms=(Claim(ClaimKind.REFUND, 15000),),
+        note="",
+    )
     with pytest.raises(PermissionDenied):
         wf.accept_settlement(case, actor=MEDIATOR, at=beijing(2026, 11, 5), offer_id="p1", cal=CAL)
 
@@ -150,8 +202,9 @@ def test_only_the_parties_accept_a_proposal() -> None:
 def test_referral_needs_the_merchants_region() -> None:
     case = a_case(CaseStatus.MEDIATION_FAILED, region_code="")
     with pytest.raises(ValidationFailed):
-        wf.refer_or_issue_dossier(case, actor=MEDIATOR, at=beijing(2026, 11, 5), reason="x",
-                                  refer=True)
+        wf.refer_or_issue_dossier(
+            case, actor=MEDIATOR, at=beijing(2026, 11, 5), reason="x", refer=True
+        )
 
 
 class TestDueSteps:
@@ -191,8 +244,15 @@ class TestDueSteps:
 
     def test_an_unconfirmed_settlement_reopens_into_mediation(self) -> None:
         case = submitted(beijing(2026, 11, 2))
-        wf.make_offer(case, actor=SHOP, at=beijing(2026, 11, 3), offer_id="o1",
-                      terms=(Claim(ClaimKind.REFUND, 100),), note="", fulfil_within_days=3)
+        wf.make_offer(
+            case,
+            actor=SHOP,
+            at=beijing(2026, 11, 3),
+            offer_id="o1",
+            terms=(Claim(ClaimKind.REFUND, 100),),
+            note="",
+            fulfil_within_days=3,
+        )
         wf.accept_offer(case, actor=ALICE, at=beijing(2026, 11, 3), offer_id="o1", cal=CAL)
         due = case.deadlines.fulfilment_due_at
         step = wf.due_step(case, due, POLICY)

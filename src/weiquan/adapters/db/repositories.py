@@ -219,7 +219,7 @@ class SqlCaseRepository:
 
     def add(self, case: Case) -> None:
         self._conn.execute(t.cases.insert().values(id=case.id, **_case_columns(case)))
-        self._write_children(case)
+        self._write_children(case, fresh=True)
         case.new_events.clear()
 
     def get(self, case_id: str, *, for_update: bool = False) -> Case | None:
@@ -263,6 +263,16 @@ class SqlCaseRepository:
         )
         return [_event(r._mapping) for r in rows]
 
+    def with_open_deadlines(self, *, limit: int) -> list[Case]:
+        query = (
+            sa.select(t.cases)
+            .where(t.cases.c.deadline_note != "", t.cases.c.closed_at.is_(None))
+            .order_by(t.cases.c.updated_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return self._hydrate([r._mapping for r in self._conn.execute(query)])
+
     def claim_due(self, now: datetime, *, limit: int) -> list[Case]:
         query = (
             sa.select(t.cases)
@@ -273,10 +283,11 @@ class SqlCaseRepository:
         )
         return self._hydrate([r._mapping for r in self._conn.execute(query)])
 
-    def _write_children(self, case: Case) -> None:
+    def _write_children(self, case: Case, *, fresh: bool = False) -> None:
         if case.new_events:
             self._conn.execute(t.case_events.insert(), [_event_row(e) for e in case.new_events])
-        self._conn.execute(t.offers.delete().where(t.offers.c.case_id == case.id))
+        if not fresh:  # offers change state in place; rewriting the few rows keeps this simple
+            self._conn.execute(t.offers.delete().where(t.offers.c.case_id == case.id))
         if case.offers:
             self._conn.execute(
                 t.offers.insert(),
