@@ -6,7 +6,7 @@ import io
 import socket
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,8 @@ import rapidocr_onnxruntime
 from PIL import Image
 
 from weiquan.adapters.ocr import RapidOcrReader, bundled_model_paths
+from weiquan.domain.calendar import CHINA_TZ
 from weiquan.domain.errors import ValidationFailed
-from weiquan.domain.imports import CHINA_TZ
 
 ScreenRenderer = Callable[..., bytes]  # the render_screen fixture from conftest.py
 
@@ -163,3 +163,27 @@ def test_two_threads_share_one_engine_safely(
         thread.join()
     assert len(texts) == 2
     assert texts[0] == texts[1]
+
+
+def test_an_electronic_invoice_of_an_offline_purchase_is_read(
+    reader: RapidOcrReader, render_screen: ScreenRenderer
+) -> None:
+    screen = render_screen(
+        [
+            "电子发票（普通发票）",
+            "发票号码：24112000000012345678",
+            "开票日期：2026年11月20日",
+            "销售方名称：北京某某电器有限公司",
+            "价税合计（小写）¥1,299.50",
+        ],
+        width=760,
+    )
+    fields = reader.read(screen).fields
+    assert fields.invoice_no is not None
+    assert fields.invoice_no.value == "24112000000012345678"
+    assert fields.invoice_date is not None
+    assert fields.invoice_date.value == date(2026, 11, 20)
+    assert fields.shop_name is not None
+    assert fields.shop_name.value == "北京某某电器有限公司"
+    assert fields.amount_paid_fen is not None
+    assert fields.amount_paid_fen.value == 129950

@@ -17,6 +17,7 @@ from weiquan.adapters.pdf import (
     render_evidence_certificate,
     render_mediation_agreement,
 )
+from weiquan.domain.calendar import CHINA_TZ
 from weiquan.domain.documents import (
     Acceptance,
     AgreedTerm,
@@ -27,7 +28,8 @@ from weiquan.domain.documents import (
     Party,
 )
 from weiquan.domain.errors import IntegrityViolation
-from weiquan.domain.imports import CHINA_TZ
+
+pytestmark = pytest.mark.slow  # fpdf2 parses and subsets a 20 MB font collection: ~1 s a document
 
 SHA_A = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 SHA_B = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"

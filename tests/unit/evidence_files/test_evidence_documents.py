@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from weiquan.domain.calendar import CHINA_TZ
 from weiquan.domain.documents import (
     Acceptance,
     AgreedTerm,
@@ -20,7 +21,7 @@ from weiquan.domain.documents import (
     yuan_in_capitals,
 )
 from weiquan.domain.errors import ValidationFailed
-from weiquan.domain.imports import CHINA_TZ, parse_yuan_to_fen
+from weiquan.domain.imports import parse_yuan_to_fen
 
 
 @pytest.mark.parametrize(

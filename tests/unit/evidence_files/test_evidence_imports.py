@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from weiquan.domain.calendar import CHINA_TZ
 from weiquan.domain.errors import ValidationFailed
 from weiquan.domain.imports import (
-    CHINA_TZ,
     ChatMessage,
     ImportRejected,
     parse_chat_json,
@@ -253,3 +253,27 @@ def test_a_transcript_shows_beijing_time_whatever_zone_the_messages_carry() -> N
     assert "2026-11-21" in render_transcript([utc_message])
     other_zone = timezone(timedelta(hours=-5))
     assert "18:30:00" in render_transcript([utc_message], tz=other_zone)
+
+
+speakers = st.text(
+    st.characters(categories=("L", "N"), include_characters="_()"), min_size=1, max_size=12
+)
+message_texts = st.text(
+    st.characters(categories=("L", "N", "P", "Zs"), exclude_characters="\n\r\x85\u2028\u2029"),
+    max_size=40,
+).map(str.strip)
+# Hypothesis takes naive bounds and attaches the zone itself.
+moments = st.datetimes(
+    min_value=datetime(2000, 1, 1),  # noqa: DTZ001
+    max_value=datetime(2099, 12, 31),  # noqa: DTZ001
+    timezones=st.just(CHINA_TZ),
+).map(lambda moment: moment.replace(microsecond=0))
+
+
+@given(st.lists(st.tuples(moments, speakers, message_texts), min_size=1, max_size=20))
+def test_a_one_line_export_parses_back_to_the_messages_it_was_written_from(
+    rows: list[tuple[datetime, str, str]],
+) -> None:
+    export = "\n".join(f"{when:%Y-%m-%d %H:%M:%S} {who}: {text}" for when, who, text in rows)
+    parsed = parse_chat_text(export)
+    assert [(m.sent_at, m.speaker, m.text) for m in parsed] == rows

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from weiquan.domain.imports import CHINA_TZ
+from weiquan.domain.calendar import CHINA_TZ
 from weiquan.domain.ocr_fields import OcrLine, extract_order_fields
 
 
@@ -132,3 +132,24 @@ def test_a_currency_sign_left_in_the_label_box_does_not_hide_the_value_beside_it
     assert fields.amount_paid_fen is not None
     assert fields.amount_paid_fen.value == 35680
     assert [a.label for a in fields.amounts] == ["合计"]
+
+
+def test_an_invoice_yields_its_number_date_seller_and_total() -> None:
+    fields = extract_order_fields(
+        plain(
+            "电子发票（普通发票）",
+            "发票号码：24112000000012345678",
+            "开票日期：2026年11月20日",
+            "销售方名称：北京某某电器有限公司",
+            "价税合计（大写）壹仟贰佰玖拾玖圆伍角整（小写）¥1,299.50",
+        )
+    )
+    assert fields.invoice_no is not None
+    assert fields.invoice_no.value == "24112000000012345678"
+    assert fields.invoice_date is not None
+    assert fields.invoice_date.value == date(2026, 11, 20)
+    assert fields.shop_name is not None
+    assert fields.shop_name.value == "北京某某电器有限公司"
+    assert fields.amount_paid_fen is not None
+    assert fields.amount_paid_fen.value == 129950
+    assert fields.prefill()["invoice_date"] == "2026-11-20"
