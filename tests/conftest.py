@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.support.world import World, build_world
+from weiquan.adapters.blobstore import FilesystemBlobStore
+from weiquan.adapters.blobstore import FilesystemBlobStore
 from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, RandomIds, new_key_entry
 from weiquan.adapters.db.engine import create_engine, is_sqlite
 from weiquan.adapters.db.migrate import upgrade
@@ -92,6 +96,9 @@ def engine(database_url: str) -> sa.Engine:
     return engine_for(database_url)
 
 
+_BLOB_ROOT = Path(tempfile.mkdtemp(prefix="weiquan-test-blobs-"))
+
+
 def make_services(
     engine: sa.Engine, calendar: ChinaWorkdayCalendar, policy: DeadlinePolicy | None = None
 ) -> Services:
@@ -101,6 +108,7 @@ def make_services(
         policy=policy or DeadlinePolicy(),
         ids=RandomIds(),
         passwords=Argon2Passwords(time_cost=1, memory_cost=1024),
+        blobs=FilesystemBlobStore(_BLOB_ROOT),
     )
 
 

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from weiquan.adapters.blobstore import FilesystemBlobStore
 from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, RandomIds
 from weiquan.adapters.db.engine import create_engine
 from weiquan.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from weiquan.adapters.holiday_calendar import load_calendar
 from weiquan.config import Settings
+from weiquan.domain.rules import MemoisedCalendar
 from weiquan.domain.workflow import DeadlinePolicy
 from weiquan.services.context import Services
 
@@ -41,10 +43,15 @@ def build(settings: Settings) -> App:
     cipher = FieldCipher.from_secret_list(settings.pii_keys)
     services = Services(
         uow=SqlUnitOfWorkFactory(engine, cipher),
-        calendar=load_calendar([*settings.holiday_files, *holiday_year_files(settings)]),
+        # Lookups repeat constantly (every deadline walks day by day): memoise them once here.
+        calendar=MemoisedCalendar(
+            load_calendar([*settings.holiday_files, *holiday_year_files(settings)])
+        ),
         policy=policy_from(settings),
         ids=RandomIds(),
         passwords=Argon2Passwords(),
+        blobs=FilesystemBlobStore(settings.data_dir / "evidence"),
+        max_upload_bytes=settings.max_upload_bytes,
     )
     return App(settings, engine, services)
 

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from weiquan.adapters.crypto import new_key_entry
 from weiquan.bootstrap import App, build
+from weiquan.cli.assess import assess_command, law_app
 from weiquan.config import Environment, Settings
 from weiquan.domain.accounts import Role
 from weiquan.domain.errors import DomainError
@@ -32,6 +33,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(keys_app, name="keys")
 app.add_typer(calendar_app, name="calendar")
+app.command("assess")(assess_command)
+app.add_typer(law_app, name="law")
 
 console = Console(stderr=True)
 

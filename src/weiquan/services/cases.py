@@ -134,7 +134,7 @@ def _request_hash(cmd: FileComplaint) -> str:
 def act(svc: Services, cmd: CaseCommand, *, principal: Principal, now: datetime) -> Case:
     """Performs one lifecycle action on a case, after object-level authorisation."""
     with svc.uow() as uow:
-        case = _visible_case(uow, principal, cmd.case_id)
+        case = visible_case(uow, principal, cmd.case_id)
         cmd = _resolve_offer_action(case, cmd)
         authz.require_act(principal, case, cmd.action)
         _dispatch(svc, uow, case, cmd, actor=principal.actor, now=now)
@@ -249,8 +249,11 @@ def _assign(uow: UnitOfWork, case: Case, cmd: CaseCommand, *, actor: Actor, now:
     wf.assign_mediator(case, actor=actor, at=now, mediator_id=mediator.id)
 
 
-def _visible_case(uow: UnitOfWork, principal: Principal, case_id: str) -> Case:
-    case = uow.cases.get(case_id, for_update=True) if case_id else None
+def visible_case(
+    uow: UnitOfWork, principal: Principal, case_id: str, *, for_update: bool = True
+) -> Case:
+    """The case, if the principal may see it; NotFound otherwise (existence does not leak)."""
+    case = uow.cases.get(case_id, for_update=for_update) if case_id else None
     referred = case is not None and principal.role is Role.REGULATOR and _was_referred(uow, case)
     return authz.require_view(principal, case, was_referred=referred)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from weiquan.domain.calendar import WorkdayCalendar
+from weiquan.domain.evidence_files import BlobStore
 from weiquan.domain.workflow import DeadlinePolicy
 from weiquan.services.ports import IdGenerator, PasswordHasher, UnitOfWorkFactory
 
@@ -16,3 +17,5 @@ class Services:
     policy: DeadlinePolicy
     ids: IdGenerator
     passwords: PasswordHasher
+    blobs: BlobStore
+    max_upload_bytes: int = 200 * 1024 * 1024

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.cases import Case, CaseEvent
+from weiquan.domain.evidence import CustodyEvent, EvidenceRecord
 from weiquan.domain.lifecycle import CaseStatus
 
 
@@ -108,6 +109,50 @@ class CaseRepository(Protocol):
         ...
 
 
+class EvidenceRepository(Protocol):
+    def add(self, record: EvidenceRecord) -> None: ...
+    def get(self, evidence_id: str) -> EvidenceRecord | None: ...
+    def for_case(self, case_id: str) -> list[EvidenceRecord]: ...
+    def add_custody(self, event: CustodyEvent) -> None: ...
+    def custody_of(self, evidence_id: str) -> list[CustodyEvent]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEntry:
+    """A case event or evidence record with the salt of its log commitments and its index."""
+
+    kind: str  # "case_event" | "evidence"
+    ref: str  # case event row id, or evidence id
+    salt: bytes
+    log_index: int | None
+    event: CaseEvent | None = None
+    evidence: EvidenceRecord | None = None
+
+
+class LedgerRepository(Protocol):
+    """The database side of the transparency log (an outbox read in commit order)."""
+
+    def pending(self, *, limit: int) -> list[LoggedEntry]: ...
+    def mark(self, kind: str, ref: str, log_index: int) -> None: ...
+    def mark_identified(self, *, case_id: str, seq: int | None, evidence_id: str | None,
+                        log_index: int) -> bool: ...
+    def recorded_size(self) -> int:
+        """One past the highest log index recorded in the database."""
+        ...
+    def entries_of_case(self, case_id: str) -> list[LoggedEntry]: ...
+
+
+class EventLog(Protocol):
+    """The append-only transparency log (one writer process)."""
+
+    @property
+    def size(self) -> int: ...
+    def append_many(self, entries: list[bytes]) -> list[int]:
+        """Appends durably; returns the indices once acknowledged."""
+        ...
+    def read_entry(self, index: int) -> bytes: ...
+
+
 class IdempotencyRepository(Protocol):
     def get(self, user_id: str, key: str) -> tuple[str, str] | None:
         """(request_hash, case_id) previously stored for this user and key."""
@@ -123,6 +168,8 @@ class UnitOfWork(Protocol):
     merchants: MerchantRepository
     cases: CaseRepository
     idempotency: IdempotencyRepository
+    evidence: EvidenceRepository
+    ledger: LedgerRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

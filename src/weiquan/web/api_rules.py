@@ -34,6 +34,8 @@ _MEMOS: dict[int, tuple[WorkdayCalendar, MemoisedCalendar]] = {}
 
 
 def _memoised(calendar: WorkdayCalendar) -> MemoisedCalendar:
+    if isinstance(calendar, MemoisedCalendar):  # the bootstrap already wraps the app's calendar
+        return calendar
     entry = _MEMOS.get(id(calendar))
     if entry is None:
         entry = _MEMOS[id(calendar)] = (calendar, MemoisedCalendar(calendar))

@@ -14,7 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from weiquan import __version__
 from weiquan.bootstrap import App, build
 from weiquan.config import Settings
-from weiquan.web import api_calendar, api_cases, errors, pages
+from weiquan.web import api_calendar, api_cases, api_rules, errors, pages
 from weiquan.web.deps import TokenCache
 
 log = logging.getLogger("weiquan.web")
@@ -45,6 +45,7 @@ def create_app(context: App | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(api_cases.router)
     app.include_router(api_calendar.router)
+    app.include_router(api_rules.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

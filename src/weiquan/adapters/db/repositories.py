@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -261,7 +262,7 @@ class SqlCaseRepository:
             .where(t.case_events.c.case_id == case_id)
             .order_by(t.case_events.c.seq)
         )
-        return [_event(r._mapping) for r in rows]
+        return [event_from_row(r._mapping) for r in rows]
 
     def with_open_deadlines(self, *, limit: int) -> list[Case]:
         query = (
@@ -496,6 +497,7 @@ def _offer(row: Mapping[str, Any]) -> Offer:
 
 def _event_row(event: CaseEvent) -> dict[str, Any]:
     return {
+        "log_salt": os.urandom(16).hex(),  # the salt of this event's commitments in the log
         "case_id": event.case_id,
         "seq": event.seq,
         "action": event.action.value,
@@ -510,7 +512,7 @@ def _event_row(event: CaseEvent) -> dict[str, Any]:
     }
 
 
-def _event(row: Mapping[str, Any]) -> CaseEvent:
+def event_from_row(row: Mapping[str, Any]) -> CaseEvent:
     return CaseEvent(
         case_id=row["case_id"],
         seq=row["seq"],

@@ -172,6 +172,8 @@ case_events = sa.Table(
     sa.Column("at", UtcDateTime, nullable=False),
     # Set once the event has been appended to the transparency log (outbox pattern).
     sa.Column("log_index", sa.BigInteger, nullable=True, unique=True),
+    # Random salt of the event's commitments in the log; disclosed only in evidence packages.
+    sa.Column("log_salt", sa.String(64), nullable=False, server_default=""),
     sa.UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),
 )
 sa.Index(
@@ -189,4 +191,47 @@ idempotency_keys = sa.Table(
     sa.Column("request_hash", sa.String(64), nullable=False),
     sa.Column("case_id", ID, sa.ForeignKey("cases.id"), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+evidence = sa.Table(
+    "evidence",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("case_id", ID, sa.ForeignKey("cases.id"), nullable=False, index=True),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("mime", sa.String(100), nullable=False),
+    sa.Column("original_name", sa.String(300), nullable=False),
+    sa.Column("method", sa.String(30), nullable=False),
+    sa.Column("captured_by_role", sa.String(20), nullable=False),
+    sa.Column("captured_by_id", ID, nullable=True),
+    sa.Column("captured_at", UtcDateTime, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("supports_seq", sa.Integer, nullable=True),
+    sa.Column("supersedes_id", ID, sa.ForeignKey("evidence.id"), nullable=True),
+    sa.Column("derived", sa.JSON, nullable=False),
+    sa.Column("log_index", sa.BigInteger, nullable=True, unique=True),
+    sa.Column("log_salt", sa.String(64), nullable=False),
+)
+
+custody_events = sa.Table(
+    "custody_events",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("evidence_id", ID, sa.ForeignKey("evidence.id"), nullable=False, index=True),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("actor_role", sa.String(20), nullable=False),
+    sa.Column("actor_id", ID, nullable=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+)
+sa.Index(
+    "ix_evidence_unlogged",
+    evidence.c.captured_at,
+    sqlite_where=evidence.c.log_index.is_(None),
+    postgresql_where=evidence.c.log_index.is_(None),
 )

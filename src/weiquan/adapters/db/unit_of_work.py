@@ -7,6 +7,7 @@ from types import TracebackType
 import sqlalchemy as sa
 
 from weiquan.adapters.crypto import FieldCipher
+from weiquan.adapters.db.evidence_repositories import SqlEvidenceRepository, SqlLedgerRepository
 from weiquan.adapters.db.repositories import (
     SqlCaseRepository,
     SqlIdempotencyRepository,
@@ -33,6 +34,8 @@ class SqlUnitOfWork:
         self.merchants = SqlMerchantRepository(conn)
         self.cases = SqlCaseRepository(conn)
         self.idempotency = SqlIdempotencyRepository(conn)
+        self.evidence = SqlEvidenceRepository(conn)
+        self.ledger = SqlLedgerRepository(conn)
         return self
 
     def __exit__(

@@ -1,0 +1,70 @@
+"""Publishing the record to the transparency log.
+
+Case events and evidence are committed to the database first (the outbox); this pump appends
+them to the log in batches and stores each entry's index. If the process dies after the log
+acknowledged a batch but before the database recorded it, the next run finds log entries past
+the highest recorded index, identifies their rows from the entries themselves and records them,
+so nothing is logged twice and nothing acknowledged is lost.
+"""
+
+from __future__ import annotations
+
+import json
+
+from weiquan.domain.errors import IntegrityViolation
+from weiquan.domain.ledger_entries import (
+    CASE_EVENT_KIND,
+    EVIDENCE_KIND,
+    case_event_entry,
+    evidence_entry,
+)
+from weiquan.services.context import Services
+from weiquan.services.ports import EventLog, LoggedEntry, UnitOfWork
+
+
+def entry_bytes(item: LoggedEntry) -> bytes:
+    if item.event is not None:
+        return case_event_entry(item.event, salt=item.salt)
+    assert item.evidence is not None
+    return evidence_entry(item.evidence, salt=item.salt)
+
+
+def publish(svc: Services, log: EventLog, *, batch_size: int = 1_000) -> int:
+    """Appends everything not yet logged; returns how many entries were appended."""
+    appended = 0
+    with svc.uow() as uow:
+        _reconcile(uow, log)
+        uow.commit()
+    while True:
+        with svc.uow() as uow:
+            pending = uow.ledger.pending(limit=batch_size)
+            if not pending:
+                return appended
+            indices = log.append_many([entry_bytes(item) for item in pending])
+            for item, index in zip(pending, indices, strict=True):
+                uow.ledger.mark(item.kind, item.ref, index)
+            uow.commit()
+        appended += len(pending)
+
+
+def _reconcile(uow: UnitOfWork, log: EventLog) -> None:
+    recorded = uow.ledger.recorded_size()
+    if recorded > log.size:
+        raise IntegrityViolation(
+            f"数据库记录的日志序号 ({recorded}) 超过日志长度 ({log.size})：日志文件可能被替换或回滚"
+        )
+    for index in range(recorded, log.size):
+        entry = json.loads(log.read_entry(index))
+        kind = entry.get("kind")
+        if kind == CASE_EVENT_KIND:
+            found = uow.ledger.mark_identified(
+                case_id=entry["case"], seq=entry["seq"], evidence_id=None, log_index=index
+            )
+        elif kind == EVIDENCE_KIND:
+            found = uow.ledger.mark_identified(
+                case_id=entry["case"], seq=None, evidence_id=entry["evidence"], log_index=index
+            )
+        else:
+            found = False
+        if not found:
+            raise IntegrityViolation(f"日志第 {index} 条在数据库中找不到对应记录")

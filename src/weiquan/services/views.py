@@ -1,0 +1,71 @@
+"""Read-only views the pages need beside a case: who the parties are, by name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from weiquan.domain.accounts import Principal, Role
+from weiquan.domain.cases import Case, CaseEvent
+from weiquan.services import cases as case_service
+from weiquan.services.context import Services
+from weiquan.services.ports import MerchantRecord, ShopRecord, UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class CaseParties:
+    consumer_name: str
+    consumer_phone: str | None  # shown masked to everyone but the consumer
+    shop_name: str
+    platform: str
+    merchant_name: str
+    merchant_uscc: str | None
+    mediator_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    case: Case
+    events: list[CaseEvent]
+    parties: CaseParties
+
+
+def case_view(svc: Services, case_id: str, *, principal: Principal) -> CaseView:
+    """The case with its history and party names; NotFound when the principal may not see it."""
+    case, events = case_service.get_case(svc, case_id, principal=principal)
+    with svc.uow(readonly=True) as uow:
+        parties = _parties(uow, case)
+    return CaseView(case, events, parties)
+
+
+def _parties(uow: UnitOfWork, case: Case) -> CaseParties:
+    consumer = uow.users.get(case.consumer_id, with_pii=True)
+    shop = uow.merchants.get_shop(case.shop_id)
+    merchant = uow.merchants.get(case.merchant_id)
+    mediator = uow.users.get(case.mediator_id) if case.mediator_id else None
+    return CaseParties(
+        consumer_name=consumer.display_name if consumer else "—",
+        consumer_phone=consumer.phone if consumer else None,
+        shop_name=shop.name if shop else "—",
+        platform=shop.platform if shop else "",
+        merchant_name=merchant.name if merchant else "—",
+        merchant_uscc=merchant.uscc if merchant else None,
+        mediator_name=mediator.display_name if mediator else None,
+    )
+
+
+def shop_names(svc: Services) -> dict[str, str]:
+    """Shop id → shop name, for case lists."""
+    with svc.uow(readonly=True) as uow:
+        return {s.id: s.name for m in uow.merchants.all() for s in uow.merchants.shops_of(m.id)}
+
+
+def merchant_directory(svc: Services) -> list[tuple[MerchantRecord, list[ShopRecord]]]:
+    """Every merchant with its shops, for the public merchant pages."""
+    with svc.uow(readonly=True) as uow:
+        return [(m, uow.merchants.shops_of(m.id)) for m in uow.merchants.all()]
+
+
+def active_mediators(svc: Services) -> list[tuple[str, str]]:
+    """(user id, display name) of mediators who can take a case."""
+    with svc.uow(readonly=True) as uow:
+        return [(u.id, u.display_name) for u in uow.users.list_by_role(Role.MEDIATOR) if u.is_active]
