@@ -15,6 +15,8 @@ from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, RandomIds
 from weiquan.adapters.db.engine import create_engine
 from weiquan.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from weiquan.adapters.holiday_calendar import load_calendar
+from weiquan.adapters.tlog.keys import KeyStore
+from weiquan.adapters.tlog.log import TransparencyLog
 from weiquan.config import Settings
 from weiquan.domain.rules import MemoisedCalendar
 from weiquan.domain.workflow import DeadlinePolicy
@@ -72,3 +74,11 @@ def region_names() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def known_regions() -> frozenset[str]:
     return frozenset(region_names())
+
+
+def open_log(settings: Settings, *, writer: bool) -> TransparencyLog:
+    """The writer (one process: the worker) signs checkpoints; other processes only read."""
+    if writer:
+        signer = KeyStore(settings.key_dir, name=settings.log_origin).active_signer()
+        return TransparencyLog(settings.log_dir, origin=settings.log_origin, signer=signer)
+    return TransparencyLog.reader(settings.log_dir, origin=settings.log_origin)

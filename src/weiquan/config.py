@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     secure_cookies: bool = False
+    # The transparency log's name in its signed checkpoints: set it to your public host.
+    log_origin: str = "localhost/weiquan"
+    # Signing keys live outside the database (and outside backups of it), by default in data_dir.
+    log_key_dir: Path | None = None
+    # `weiquan serve` with one process runs the deadline worker and the log pump inside it.
+    embedded_worker: bool = False
+    worker_interval_seconds: float = Field(default=5.0, ge=0.2, le=3600)
 
     @model_validator(mode="after")
     def _refuse_default_secrets_outside_development(self) -> Settings:
@@ -53,6 +60,14 @@ class Settings(BaseSettings):
                     "`weiquan keys new-pii-key`"
                 )
         return self
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "tlog"
+
+    @property
+    def key_dir(self) -> Path:
+        return self.log_key_dir or self.data_dir / "keys"
 
     @property
     def is_sqlite(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,12 +13,13 @@ import typer
 from rich.console import Console
 
 from weiquan.adapters.crypto import new_key_entry
-from weiquan.bootstrap import App, build
+from weiquan.bootstrap import App, build, open_log
 from weiquan.cli.assess import assess_command, law_app
 from weiquan.config import Environment, Settings
 from weiquan.domain.accounts import Role
 from weiquan.domain.errors import DomainError
 from weiquan.services import accounts
+from weiquan.services import ledger
 from weiquan.services import worker as worker_service
 
 app = typer.Typer(
@@ -64,11 +66,17 @@ def serve(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="uvicorn worker processes")] = 1,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Don't run the deadline worker in this process")
+    ] = False,
 ) -> None:
     """Serve the web app and API."""
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
     _context()  # fail fast on bad settings before uvicorn starts
+    if workers == 1 and not no_worker:
+        # One process: it runs the deadline worker and writes the log itself.
+        os.environ["WEIQUAN_EMBEDDED_WORKER"] = "true"
     uvicorn.run(
         "weiquan.web.asgi:app",
         host=host,
@@ -88,14 +96,16 @@ def worker(
     ctx = _context()
     if ctx.settings.is_sqlite and not once:
         console.print("[yellow]SQLite: run a single worker process.[/yellow]")
-    while True:
-        taken = worker_service.sweep(ctx.services, now=now_utc())
-        for step in taken:
-            console.print(f"{step.number}: {step.action} → {step.to_status} ({step.rule})")
-        if once:
-            console.print(f"{len(taken)} case(s) moved on")
-            return
-        time.sleep(interval)
+    with open_log(ctx.settings, writer=True) as log:
+        while True:
+            taken = worker_service.sweep(ctx.services, now=now_utc())
+            for step in taken:
+                console.print(f"{step.number}: {step.action} → {step.to_status} ({step.rule})")
+            published = ledger.publish(ctx.services, log)
+            if once:
+                console.print(f"{len(taken)} case(s) moved on; {published} log entries appended")
+                return
+            time.sleep(interval)
 
 
 @db_app.command("upgrade")

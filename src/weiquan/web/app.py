@@ -16,6 +16,9 @@ from weiquan.bootstrap import App, build
 from weiquan.config import Settings
 from weiquan.web import api_calendar, api_cases, api_rules, errors, pages
 from weiquan.web.deps import TokenCache
+from weiquan.web.runtime import lifespan_for
+from weiquan.web.tlog_routes import build_tlog_router
+from weiquan.web.i18n import LocaleMiddleware
 
 log = logging.getLogger("weiquan.web")
 STATIC = Path(__file__).parent / "static"
@@ -31,6 +34,7 @@ def create_app(context: App | None = None) -> FastAPI:
         openapi_url="/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        lifespan=lifespan_for(context),  # type: ignore[arg-type]
     )
     app.state.context = context
     app.state.token_cache = TokenCache()
@@ -42,10 +46,12 @@ def create_app(context: App | None = None) -> FastAPI:
         https_only=context.settings.secure_cookies,
         max_age=8 * 3600,
     )
+    app.add_middleware(LocaleMiddleware)
     errors.install(app)
     app.include_router(api_cases.router)
     app.include_router(api_calendar.router)
     app.include_router(api_rules.router)
+    app.include_router(build_tlog_router(lambda: app.state.log_holder.get()))
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

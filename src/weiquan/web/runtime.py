@@ -1,0 +1,86 @@
+"""What runs beside the web server: the log (writer or reader) and, in a single-process
+deployment such as `make run`, the deadline worker and the log pump on a background thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+
+from weiquan.adapters.tlog.log import TransparencyLog
+from weiquan.bootstrap import App, open_log
+from weiquan.domain.errors import DomainError
+from weiquan.services import ledger, worker
+
+log = logging.getLogger("weiquan.runtime")
+
+
+class LogHolder:
+    """Opens the log on first use: a reader may start before the writer has created it."""
+
+    def __init__(self, context: App, *, writer: bool) -> None:
+        self._context = context
+        self._writer = writer
+        self._log: TransparencyLog | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> TransparencyLog:
+        with self._lock:
+            if self._log is None:
+                self._log = open_log(self._context.settings, writer=self._writer)
+            return self._log
+
+    def close(self) -> None:
+        with self._lock:
+            if self._log is not None:
+                self._log.close()
+                self._log = None
+
+
+def background_cycle(context: App, holder: LogHolder) -> None:
+    """One round of the embedded worker: move overdue cases on, then publish to the log."""
+    services = context.services
+    taken = worker.sweep(services, now=datetime.now(UTC))
+    if taken:
+        log.info("worker moved %d case(s) on", len(taken))
+    ledger.publish(services, holder.get())
+
+
+def _loop(context: App, holder: LogHolder, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            background_cycle(context, holder)
+        except DomainError as exc:
+            log.error("background cycle failed: %s", exc.code)
+        except Exception:
+            log.exception("background cycle crashed; retrying")
+        stop.wait(context.settings.worker_interval_seconds)
+
+
+def lifespan_for(context: App) -> object:
+    embedded = context.settings.embedded_worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        holder = LogHolder(context, writer=embedded)
+        app.state.log_holder = holder
+        stop = threading.Event()
+        thread = None
+        if embedded:
+            thread = threading.Thread(
+                target=_loop, args=(context, holder, stop), name="weiquan-worker", daemon=True
+            )
+            thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if thread is not None:
+                thread.join(timeout=30)
+            holder.close()
+
+    return lifespan
