@@ -16,9 +16,9 @@ from weiquan.bootstrap import App, build
 from weiquan.config import Settings
 from weiquan.web import api_calendar, api_cases, api_evidence, api_rules, errors, pages
 from weiquan.web.deps import TokenCache
+from weiquan.web.i18n import LocaleMiddleware
 from weiquan.web.runtime import lifespan_for
 from weiquan.web.tlog_routes import build_tlog_router
-from weiquan.web.i18n import LocaleMiddleware
 
 log = logging.getLogger("weiquan.web")
 STATIC = Path(__file__).parent / "static"
@@ -53,7 +53,8 @@ def create_app(context: App | None = None) -> FastAPI:
     app.include_router(api_cases.router)
     app.include_router(api_calendar.router)
     app.include_router(api_rules.router)
-    app.include_router(build_tlog_router(lambda: app.state.log_holder.get()))
+    # The holder is created by the lifespan, after this line runs: look it up per request.
+    app.include_router(build_tlog_router(lambda: app.state.log_holder.get()))  # noqa: PLW0108
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

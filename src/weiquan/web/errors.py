@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from weiquan.domain.accounts import Principal
 from weiquan.domain.errors import DomainError
+from weiquan.services import accounts
 
 log = logging.getLogger("weiquan.web")
 
@@ -48,16 +52,46 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+def wants_page(request: Request) -> bool:
+    """People get pages; programs (the API, the health check) get JSON."""
+    path = request.url.path
+    return not (path.startswith(("/api/", "/healthz", "/openapi.json")))
+
+
+async def _page_principal(request: Request) -> Principal | None:
+    user_id = request.session.get("user_id") if "session" in request.scope else None
+    if not isinstance(user_id, str):
+        return None
+    services = request.app.state.context.services
+    return await run_in_threadpool(accounts.principal_for_user, services, user_id)
+
+
+async def error_page(request: Request, status: int, message: str) -> Response:
+    from weiquan.web.pages.common import render  # noqa: PLC0415 - pages import this module's app
+
+    if status == 401:
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    principal = await _page_principal(request)
+    return render(request, "error.html", principal, status_code=status, status=status,
+                  message=message)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if exc.http_status >= 500:
             log.error("integrity error on %s: %s", request.url.path, exc.code)
+        if wants_page(request):
+            return await error_page(request, exc.http_status, exc.message)
         return JSONResponse(exc.as_dict(), status_code=exc.http_status)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = _field_errors(exc)
+        if wants_page(request):
+            first_error = errors[0] if errors else {"field": "", "message": "无效的请求"}
+            return await error_page(request, 422, f"{first_error['field']}: {first_error['message']}")
         first = errors[0] if errors else {"field": "body", "message": "无效的请求"}
         body = {
             "error": "validation_failed",
@@ -68,7 +102,9 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> Response:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         messages = {404: "找不到该页面或资源", 405: "不支持该请求方法", 413: "上传内容过大"}
+        if wants_page(request) and exc.status_code in messages:
+            return await error_page(request, exc.status_code, messages[exc.status_code])
         body = {"error": "http_error", "message": messages.get(exc.status_code, str(exc.detail))}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
