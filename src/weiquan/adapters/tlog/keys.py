@@ -1,0 +1,194 @@
+"""Ed25519 note keys and the directory that keeps them, outside the database.
+
+Key directory layout (created 0700 on first start, with a key generated then):
+
+``ed25519-<key ID>.key``   the signing key, mode 0600, in the Go ``note`` signer format
+                           ``PRIVATE+KEY+<name>+<key ID>+<base64(0x01 ‖ seed)>``
+``ed25519-<key ID>.vkey``  the public verifier key ``<name>+<key ID>+<base64(0x01 ‖ pub)>``
+``active``                 the key ID that signs new checkpoints
+
+Rotation writes a new key, switches ``active`` atomically and deletes the old signing key; the
+old ``.vkey`` stays so checkpoints signed before the rotation still verify.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import stat
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from weiquan.adapters.tlog.files import write_atomically
+from weiquan.domain.errors import IntegrityViolation, NotFound, ValidationFailed
+from weiquan.domain.tlog.notes import (
+    SIGNATURE_TYPE_ED25519,
+    VerifierKey,
+    check_key_name,
+    compute_key_id,
+    parse_verifier_key,
+)
+
+_PRIVATE_PREFIX = "PRIVATE+KEY+"
+
+
+class Ed25519NoteVerifier:
+    def __init__(self, name: str, public_key: bytes) -> None:
+        self._key = Ed25519PublicKey.from_public_bytes(public_key)
+        self._name = name
+        self._key_id = compute_key_id(name, SIGNATURE_TYPE_ED25519, public_key)
+        self._public = public_key
+
+    @classmethod
+    def from_verifier_key(cls, text: str) -> Ed25519NoteVerifier:
+        key = parse_verifier_key(text)
+        if key.signature_type != SIGNATURE_TYPE_ED25519:
+            raise ValidationFailed(f"not an Ed25519 verifier key: {text!r}", field="key")
+        return cls(key.name, key.public_key)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def key_id(self) -> int:
+        return self._key_id
+
+    def verifier_key(self) -> str:
+        return VerifierKey(self._name, self._key_id, SIGNATURE_TYPE_ED25519, self._public).text()
+
+    def verify(self, message: bytes, signature: bytes) -> bool:
+        try:
+            self._key.verify(signature, message)
+        except InvalidSignature:
+            return False
+        return True
+
+
+class Ed25519NoteSigner:
+    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
+        check_key_name(name)
+        self._name = name
+        self._key = private_key
+        self._public = private_key.public_key().public_bytes_raw()
+        self._key_id = compute_key_id(name, SIGNATURE_TYPE_ED25519, self._public)
+
+    @classmethod
+    def generate(cls, name: str) -> Ed25519NoteSigner:
+        return cls(name, Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_private_key_text(cls, text: str) -> Ed25519NoteSigner:
+        fields = text.strip().removeprefix(_PRIVATE_PREFIX).split("+", 2)
+        if not text.startswith(_PRIVATE_PREFIX) or len(fields) != 3:
+            raise ValidationFailed("not a note signing key", field="key")
+        name, key_id_text, encoded = fields
+        try:
+            payload = base64.b64decode(encoded, validate=True)
+        except binascii.Error as error:
+            raise ValidationFailed("not a note signing key", field="key") from error
+        if len(payload) != 33 or payload[0] != SIGNATURE_TYPE_ED25519:
+            raise ValidationFailed("not an Ed25519 note signing key", field="key")
+        signer = cls(name, Ed25519PrivateKey.from_private_bytes(payload[1:]))
+        if f"{signer.key_id:08x}" != key_id_text.lower():
+            raise IntegrityViolation("the signing key does not match its key ID")
+        return signer
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def key_id(self) -> int:
+        return self._key_id
+
+    def sign(self, message: bytes) -> bytes:
+        return self._key.sign(message)
+
+    def verifier(self) -> Ed25519NoteVerifier:
+        return Ed25519NoteVerifier(self._name, self._public)
+
+    def verifier_key(self) -> str:
+        return self.verifier().verifier_key()
+
+    def private_key_text(self) -> str:
+        seed = self._key.private_bytes_raw()
+        encoded = base64.b64encode(bytes([SIGNATURE_TYPE_ED25519]) + seed).decode()
+        return f"{_PRIVATE_PREFIX}{self._name}+{self._key_id:08x}+{encoded}\n"
+
+
+class KeyStore:
+    """The log's signing keys for one key name (the log's origin)."""
+
+    def __init__(self, directory: Path, *, name: str) -> None:
+        check_key_name(name)
+        self._directory = directory
+        self._name = name
+        if not directory.exists():
+            directory.mkdir(parents=True, mode=0o700)
+            directory.chmod(0o700)  # mkdir's mode is filtered by the umask
+
+    @property
+    def directory(self) -> Path:
+        return self._directory
+
+    def active_signer(self) -> Ed25519NoteSigner:
+        """The signing key; on first start there is none, and one is generated."""
+        active = self._directory / "active"
+        if not active.exists():
+            return self._install(Ed25519NoteSigner.generate(self._name))
+        return self._load(active.read_text().strip())
+
+    def rotate(self) -> Ed25519NoteSigner:
+        """Switch to a fresh key; keep the old public key, delete the old signing key."""
+        old = self.active_signer()
+        new = self._install(Ed25519NoteSigner.generate(self._name))
+        self._private_path(old.key_id).unlink(missing_ok=True)
+        return new
+
+    def verifier_keys(self) -> list[str]:
+        """Every public key this store has had, the active one first."""
+        active = self.active_signer().verifier_key()
+        others = sorted(
+            path.read_text().strip()
+            for path in self._directory.glob("ed25519-*.vkey")
+            if path.read_text().strip() != active
+        )
+        return [active, *others]
+
+    def verifiers(self) -> list[Ed25519NoteVerifier]:
+        return [Ed25519NoteVerifier.from_verifier_key(key) for key in self.verifier_keys()]
+
+    def _private_path(self, key_id: int) -> Path:
+        return self._directory / f"ed25519-{key_id:08x}.key"
+
+    def _install(self, signer: Ed25519NoteSigner) -> Ed25519NoteSigner:
+        private_path = self._private_path(signer.key_id)
+        fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(signer.private_key_text())
+            handle.flush()
+            os.fsync(handle.fileno())
+        public_path = private_path.with_suffix(".vkey")
+        write_atomically(public_path, (signer.verifier_key() + "\n").encode())
+        write_atomically(self._directory / "active", f"{signer.key_id:08x}\n".encode())
+        return signer
+
+    def _load(self, key_id_text: str) -> Ed25519NoteSigner:
+        try:
+            path = self._private_path(int(key_id_text, 16))
+        except ValueError as error:
+            raise IntegrityViolation(f"{self._directory}/active names no key") from error
+        if not path.exists():
+            raise NotFound(f"the active signing key {path} is missing")
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            raise IntegrityViolation(f"{path} is readable by other users; chmod 600 it")
+        signer = Ed25519NoteSigner.from_private_key_text(path.read_text())
+        if signer.name != self._name:
+            raise ValidationFailed(
+                f"{path} signs for {signer.name!r}, not {self._name!r}", field="origin"
+            )
+        return signer
