@@ -15,6 +15,7 @@ from rich.console import Console
 from weiquan.adapters.crypto import new_key_entry
 from weiquan.bootstrap import App, build, open_log
 from weiquan.cli.assess import assess_command, law_app
+from weiquan.cli.log_commands import log_app
 from weiquan.config import Environment, Settings
 from weiquan.domain.accounts import Role
 from weiquan.domain.errors import DomainError
@@ -37,6 +38,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(calendar_app, name="calendar")
 app.command("assess")(assess_command)
 app.add_typer(law_app, name="law")
+app.add_typer(log_app, name="log")
 
 console = Console(stderr=True)
 
