@@ -146,9 +146,7 @@ class SqlMerchantRepository:
         )
 
     def get(self, merchant_id: str) -> MerchantRecord | None:
-        row = self._conn.execute(
-            sa.select(t.merchants).where(t.merchants.c.id == merchant_id)
-        ).first()
+        row = self._conn.execute(_SELECT_MERCHANT, {"b_id": merchant_id}).first()
         return _merchant(row._mapping) if row else None
 
     def all(self) -> list[MerchantRecord]:
@@ -168,7 +166,7 @@ class SqlMerchantRepository:
         )
 
     def get_shop(self, shop_id: str) -> ShopRecord | None:
-        row = self._conn.execute(sa.select(t.shops).where(t.shops.c.id == shop_id)).first()
+        row = self._conn.execute(_SELECT_SHOP, {"b_id": shop_id}).first()
         return _shop(row._mapping) if row else None
 
     def shops_of(self, merchant_id: str) -> list[ShopRecord]:
@@ -193,25 +191,38 @@ class SqlIdempotencyRepository:
         self._conn = conn
 
     def get(self, user_id: str, key: str) -> tuple[str, str] | None:
-        row = self._conn.execute(
-            sa.select(t.idempotency_keys.c.request_hash, t.idempotency_keys.c.case_id).where(
-                t.idempotency_keys.c.user_id == user_id, t.idempotency_keys.c.key == key
-            )
-        ).first()
+        row = self._conn.execute(_SELECT_IDEMPOTENCY, {"b_user": user_id, "b_key": key}).first()
         return (row[0], row[1]) if row else None
 
     def put(
         self, user_id: str, key: str, *, request_hash: str, case_id: str, created_at: datetime
     ) -> None:
         self._conn.execute(
-            t.idempotency_keys.insert().values(
-                user_id=user_id,
-                key=key,
-                request_hash=request_hash,
-                case_id=case_id,
-                created_at=created_at,
-            )
+            _INSERT_IDEMPOTENCY,
+            {
+                "user_id": user_id,
+                "key": key,
+                "request_hash": request_hash,
+                "case_id": case_id,
+                "created_at": created_at,
+            },
         )
+
+
+_SELECT_MERCHANT = sa.select(t.merchants).where(t.merchants.c.id == sa.bindparam("b_id"))
+_SELECT_SHOP = sa.select(t.shops).where(t.shops.c.id == sa.bindparam("b_id"))
+_SELECT_IDEMPOTENCY = sa.select(
+    t.idempotency_keys.c.request_hash, t.idempotency_keys.c.case_id
+).where(
+    t.idempotency_keys.c.user_id == sa.bindparam("b_user"),
+    t.idempotency_keys.c.key == sa.bindparam("b_key"),
+)
+_INSERT_CASE = t.cases.insert()
+_UPDATE_CASE = t.cases.update().where(
+    t.cases.c.id == sa.bindparam("b_id"), t.cases.c.version == sa.bindparam("b_version")
+)
+_INSERT_EVENT = t.case_events.insert()
+_INSERT_IDEMPOTENCY = t.idempotency_keys.insert()
 
 
 class SqlCaseRepository:
@@ -219,7 +230,8 @@ class SqlCaseRepository:
         self._conn = conn
 
     def add(self, case: Case) -> None:
-        self._conn.execute(t.cases.insert().values(id=case.id, **_case_columns(case)))
+        # A constant statement with separate parameters keeps SQLAlchemy's compiled form cached.
+        self._conn.execute(_INSERT_CASE, {"id": case.id, **_case_columns(case)})
         self._write_children(case, fresh=True)
         case.new_events.clear()
 
@@ -232,9 +244,13 @@ class SqlCaseRepository:
 
     def save(self, case: Case) -> None:
         result = self._conn.execute(
-            t.cases.update()
-            .where(t.cases.c.id == case.id, t.cases.c.version == case.version)
-            .values(**{**_case_columns(case), "version": case.version + 1})
+            _UPDATE_CASE,
+            {
+                **_case_columns(case),
+                "version": case.version + 1,
+                "b_id": case.id,
+                "b_version": case.version,
+            },
         )
         if result.rowcount != 1:
             raise Conflict("案件已被他人更新，请刷新后重试 (the case changed meanwhile; retry)")
@@ -286,7 +302,7 @@ class SqlCaseRepository:
 
     def _write_children(self, case: Case, *, fresh: bool = False) -> None:
         if case.new_events:
-            self._conn.execute(t.case_events.insert(), [_event_row(e) for e in case.new_events])
+            self._conn.execute(_INSERT_EVENT, [_event_row(e) for e in case.new_events])
         if not fresh:  # offers change state in place; rewriting the few rows keeps this simple
             self._conn.execute(t.offers.delete().where(t.offers.c.case_id == case.id))
         if case.offers:
