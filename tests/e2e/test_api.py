@@ -285,3 +285,32 @@ def test_unknown_actions_are_404_not_500(api: Api, world: World) -> None:
         f"/api/v1/cases/{cid}/teleport", json={}, headers=api.headers("alice")
     )
     assert response.status_code == 422
+
+
+def test_my_data_export_holds_my_phone_in_clear_for_me_alone(api: Api) -> None:
+    data = api.client.get("/api/v1/me/data", headers=api.headers("alice")).json()
+    assert data["account"]["phone"] == "13912345678"
+    assert data["account"]["username"] == "alice"
+
+
+def test_erasing_my_data_blanks_contact_details_closes_the_account_and_keeps_cases(
+    api: Api, world: World, engine: sa.Engine
+) -> None:
+    headers = api.headers("alice")
+    cid = api.client.post("/api/v1/cases", json=complaint_body(world), headers=headers).json()["id"]
+    wrong = api.client.post("/api/v1/me/erase", json={"password": "wrong"}, headers=headers)
+    assert wrong.status_code == 401
+    done = api.client.post(
+        "/api/v1/me/erase", json={"password": "correct horse battery staple"}, headers=headers
+    )
+    assert done.status_code == 204
+    assert api.client.get("/api/v1/me", headers=headers).status_code == 401
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(t.users).where(t.users.c.username == "alice")).one()
+    assert (row.phone_enc, row.display_name, row.is_active) == (None, "已注销用户", False)
+    kept = api.client.get(f"/api/v1/cases/{cid}", headers=api.headers("merchant_a"))
+    assert kept.status_code == 200
+    relogin = api.client.post(
+        "/api/v1/auth/token", json={"username": "alice", "password": "correct horse battery staple"}
+    )
+    assert relogin.status_code == 401

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from weiquan.adapters.crypto import token_digest
 from weiquan.domain.accounts import Principal
 from weiquan.domain.cases import Claim, OrderItem, OrderRecord
 from weiquan.domain.lifecycle import Action, CaseStatus, allowed_actions
-from weiquan.services import accounts, merchants
+from weiquan.services import accounts, merchants, privacy
 from weiquan.services import cases as case_service
 from weiquan.services.commands import Caller, CaseCommand, FileComplaint
-from weiquan.web.deps import ApiPrincipal, NowDep, ServicesDep
+from weiquan.web.deps import ApiPrincipal, NowDep, ServicesDep, TokenCache
 from weiquan.web.schemas import (
     ActionIn,
     CaseListOut,
     CaseOut,
     ClaimIn,
     ComplaintIn,
+    EraseIn,
     EventOut,
     OrderIn,
     TokenIn,
@@ -95,6 +96,23 @@ def me(principal: ApiPrincipal, svc: ServicesDep) -> dict[str, str | None]:
         "region_code": user.region_code,
         "phone": mask_phone(user.phone),
     }
+
+
+@router.get("/me/data", tags=["auth"])
+def export_my_data(principal: ApiPrincipal, svc: ServicesDep, now: NowDep) -> dict[str, Any]:
+    """Everything held about you, unmasked, for you alone (个人信息保护法 Art 45)."""
+    return privacy.export_my_data(svc, principal=principal, now=now)
+
+
+@router.post("/me/erase", tags=["auth"], status_code=204)
+def erase_my_data(
+    body: EraseIn, request: Request, principal: ApiPrincipal, svc: ServicesDep, now: NowDep
+) -> Response:
+    """Erase your contact data and close your account (Art 47); case records are kept for the
+    legally required period with you shown as a neutral label. Needs your password."""
+    privacy.erase_my_data(svc, principal=principal, password=body.password, now=now)
+    request.app.state.token_cache = TokenCache()  # drop cached tokens at once
+    return Response(status_code=204)
 
 
 def mask_phone(phone: str | None) -> str | None:

@@ -89,6 +89,10 @@ class TokenIn(Strict):
     name: str = Field(default="api", max_length=100)
 
 
+class EraseIn(Strict):
+    password: str = Field(min_length=1, max_length=1000)
+
+
 class TokenOut(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth token type, not a secret

@@ -109,6 +109,25 @@ class SqlUserRepository:
         )
         return [self._to_record(r._mapping, with_pii=False) for r in rows]
 
+    def erase_personal_data(self, user_id: str, *, display_name: str, now: datetime) -> None:
+        self._conn.execute(
+            t.users.update()
+            .where(t.users.c.id == user_id)
+            .values(
+                display_name=display_name,
+                phone_enc=None,
+                id_number_enc=None,
+                address_enc=None,
+                is_active=False,
+                password_hash="!",
+            )
+        )
+        self._conn.execute(
+            t.api_tokens.update()
+            .where(t.api_tokens.c.user_id == user_id, t.api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
     def _to_record(self, row: Mapping[str, Any], *, with_pii: bool) -> UserRecord:
         pii = {
             name: self._cipher.decrypt(row[f"{name}_enc"])
