@@ -68,4 +68,6 @@ def merchant_directory(svc: Services) -> list[tuple[MerchantRecord, list[ShopRec
 def active_mediators(svc: Services) -> list[tuple[str, str]]:
     """(user id, display name) of mediators who can take a case."""
     with svc.uow(readonly=True) as uow:
-        return [(u.id, u.display_name) for u in uow.users.list_by_role(Role.MEDIATOR) if u.is_active]
+        return [
+            (u.id, u.display_name) for u in uow.users.list_by_role(Role.MEDIATOR) if u.is_active
+        ]

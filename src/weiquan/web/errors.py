@@ -73,8 +73,9 @@ async def error_page(request: Request, status: int, message: str) -> Response:
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"/login?next={target}", status_code=303)
     principal = await _page_principal(request)
-    return render(request, "error.html", principal, status_code=status, status=status,
-                  message=message)
+    return render(
+        request, "error.html", principal, status_code=status, status=status, message=message
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -91,7 +92,9 @@ def install(app: FastAPI) -> None:
         errors = _field_errors(exc)
         if wants_page(request):
             first_error = errors[0] if errors else {"field": "", "message": "无效的请求"}
-            return await error_page(request, 422, f"{first_error['field']}: {first_error['message']}")
+            return await error_page(
+                request, 422, f"{first_error['field']}: {first_error['message']}"
+            )
         first = errors[0] if errors else {"field": "body", "message": "无效的请求"}
         body = {
             "error": "validation_failed",

@@ -119,7 +119,7 @@ class SqlUserRepository:
                 id_number_enc=None,
                 address_enc=None,
                 is_active=False,
-                password_hash="!",
+                password_hash="!",  # noqa: S106 - the unusable-password marker
             )
         )
         self._conn.execute(
