@@ -16,6 +16,7 @@ from weiquan.adapters.crypto import new_key_entry
 from weiquan.bootstrap import App, build, open_log
 from weiquan.cli.assess import assess_command, law_app
 from weiquan.cli.log_commands import log_app
+from weiquan.cli.text_commands import text_app
 from weiquan.config import Environment, Settings
 from weiquan.domain.accounts import Role
 from weiquan.domain.errors import DomainError
@@ -39,6 +40,7 @@ app.add_typer(calendar_app, name="calendar")
 app.command("assess")(assess_command)
 app.add_typer(law_app, name="law")
 app.add_typer(log_app, name="log")
+app.add_typer(text_app, name="text")
 
 console = Console(stderr=True)
 
