@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -95,17 +96,23 @@ def serve(
 def worker(
     once: Annotated[bool, typer.Option("--once", help="One sweep, then exit")] = False,
     interval: Annotated[float, typer.Option(min=0.5, help="Seconds between sweeps")] = 30.0,
+    no_log: Annotated[
+        bool,
+        typer.Option("--no-log", help="Sweep deadlines only; another worker writes the log"),
+    ] = False,
 ) -> None:
-    """Move overdue cases on (silent merchant → mediation, mediation past deadline → referral…)."""
+    """Move overdue cases on (silent merchant → mediation, mediation past deadline → referral…)
+    and append new events and evidence to the transparency log (one log writer at a time)."""
     ctx = _context()
     if ctx.settings.is_sqlite and not once:
         console.print("[yellow]SQLite: run a single worker process.[/yellow]")
-    with open_log(ctx.settings, writer=True) as log:
+    with contextlib.ExitStack() as stack:
+        log = None if no_log else stack.enter_context(open_log(ctx.settings, writer=True))
         while True:
             taken = worker_service.sweep(ctx.services, now=now_utc())
             for step in taken:
                 console.print(f"{step.number}: {step.action} → {step.to_status} ({step.rule})")
-            published = ledger.publish(ctx.services, log)
+            published = ledger.publish(ctx.services, log) if log is not None else 0
             if once:
                 console.print(f"{len(taken)} case(s) moved on; {published} log entries appended")
                 return
