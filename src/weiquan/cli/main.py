@@ -18,11 +18,11 @@ from weiquan.bootstrap import App, build, open_log
 from weiquan.cli.assess import assess_command, law_app
 from weiquan.cli.log_commands import log_app
 from weiquan.cli.text_commands import text_app
+from weiquan.cli.verify import verify_command
 from weiquan.config import Environment, Settings
 from weiquan.domain.accounts import Role
 from weiquan.domain.errors import DomainError
-from weiquan.services import accounts
-from weiquan.services import ledger
+from weiquan.services import accounts, ledger
 from weiquan.services import worker as worker_service
 
 app = typer.Typer(
@@ -42,6 +42,7 @@ app.command("assess")(assess_command)
 app.add_typer(law_app, name="law")
 app.add_typer(log_app, name="log")
 app.add_typer(text_app, name="text")
+app.command("verify")(verify_command)
 
 console = Console(stderr=True)
 

@@ -14,7 +14,15 @@ from starlette.middleware.sessions import SessionMiddleware
 from weiquan import __version__
 from weiquan.bootstrap import App, build
 from weiquan.config import Settings
-from weiquan.web import api_calendar, api_cases, api_evidence, api_rules, errors, pages
+from weiquan.web import (
+    api_calendar,
+    api_cases,
+    api_evidence,
+    api_packages,
+    api_rules,
+    errors,
+    pages,
+)
 from weiquan.web.deps import TokenCache
 from weiquan.web.i18n import LocaleMiddleware
 from weiquan.web.runtime import lifespan_for
@@ -50,6 +58,7 @@ def create_app(context: App | None = None) -> FastAPI:
     errors.install(app)
     # Evidence first: its /cases/{id}/evidence must win over the generic /cases/{id}/{action}.
     app.include_router(api_evidence.router)
+    app.include_router(api_packages.router)
     app.include_router(api_cases.router)
     app.include_router(api_calendar.router)
     app.include_router(api_rules.router)

@@ -27,6 +27,19 @@ class LogHolder:
         self._writer = writer
         self._log: TransparencyLog | None = None
         self._lock = threading.Lock()
+        self._publish_lock = threading.Lock()
+
+    @property
+    def is_writer(self) -> bool:
+        return self._writer
+
+    def publish(self) -> int:
+        """Seals pending events and evidence into the log. One publisher at a time in this
+        process: two concurrent pumps would read the same pending rows and log them twice."""
+        if not self._writer:
+            return 0
+        with self._publish_lock:
+            return ledger.publish(self._context.services, self.get())
 
     def get(self) -> TransparencyLog:
         with self._lock:
@@ -47,7 +60,7 @@ def background_cycle(context: App, holder: LogHolder) -> None:
     taken = worker.sweep(services, now=datetime.now(UTC))
     if taken:
         log.info("worker moved %d case(s) on", len(taken))
-    ledger.publish(services, holder.get())
+    holder.publish()
 
 
 def _loop(context: App, holder: LogHolder, stop: threading.Event) -> None:
