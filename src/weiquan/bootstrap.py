@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -17,6 +18,7 @@ from weiquan.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from weiquan.adapters.holiday_calendar import load_calendar
 from weiquan.adapters.tlog.keys import KeyStore
 from weiquan.adapters.tlog.log import TransparencyLog
+from weiquan.adapters.tlog.timestamping import HttpTimestampAuthority
 from weiquan.config import Settings
 from weiquan.domain.rules import MemoisedCalendar
 from weiquan.domain.workflow import DeadlinePolicy
@@ -82,3 +84,16 @@ def open_log(settings: Settings, *, writer: bool) -> TransparencyLog:
         signer = KeyStore(settings.key_dir, name=settings.log_origin).active_signer()
         return TransparencyLog(settings.log_dir, origin=settings.log_origin, signer=signer)
     return TransparencyLog.reader(settings.log_dir, origin=settings.log_origin)
+
+
+def timestamp_if_configured(context: App, tlog: TransparencyLog) -> None:
+    """Has the TSA date the new checkpoint; a TSA outage is logged and retried next time."""
+    url = context.settings.tsa_url
+    if not url:
+        return
+    try:
+        tlog.timestamp_checkpoint(HttpTimestampAuthority(url))
+    except Exception:  # noqa: BLE001 - an unreachable TSA must not stop the log
+        logging.getLogger("weiquan.log").warning(
+            "RFC 3161 timestamp of the checkpoint failed; will retry with the next one"
+        )

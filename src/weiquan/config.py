@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     log_origin: str = "localhost/weiquan"
     # Signing keys live outside the database (and outside backups of it), by default in data_dir.
     log_key_dir: Path | None = None
+    # An RFC 3161 time-stamping authority; when set, each new checkpoint is dated by it.
+    tsa_url: str | None = None
     # `weiquan serve` with one process runs the deadline worker and the log pump inside it.
     embedded_worker: bool = False
     worker_interval_seconds: float = Field(default=5.0, ge=0.2, le=3600)

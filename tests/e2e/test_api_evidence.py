@@ -109,3 +109,47 @@ def test_ocr_refuses_a_file_that_is_not_an_image_without_storing_it(
     assert response.status_code == 422
     assert response.json()["field"] == "ocr"
     assert count_rows(engine, t.evidence) == 0
+
+
+CHAT = """2026-11-20 14:03:22 店小二: 您好，请问有什么可以帮您？
+2026-11-20 14:05:10 张晓丽: 耳机右耳没有声音，要求退货
+2026-11-21 09:00:00 店小二: 需要先寄回检测
+"""
+
+
+def test_a_chat_log_import_is_stored_with_a_readable_conversation(api: Api, world: World) -> None:
+    cid = _new_case(api, world)
+    response = api.client.post(
+        f"/api/v1/cases/{cid}/evidence", headers=api.headers("alice"),
+        files={"file": ("chat.txt", CHAT.encode(), "text/plain")},
+        data={"method": "chat_log_import"})
+    assert response.status_code == 201, response.text
+    chat = response.json()["derived"]["chat"]
+    assert [m["speaker"] for m in chat["messages"]] == ["店小二", "张晓丽", "店小二"]
+    assert "──── 2026-11-21 ────" in chat["transcript"]
+    assert "14:05:10 张晓丽：耳机右耳没有声音，要求退货" in chat["transcript"]
+
+
+def test_an_order_export_is_parsed_into_exact_amounts(api: Api, world: World) -> None:
+    cid = _new_case(api, world)
+    csv_text = "订单号,店铺,实付金额,下单时间\nJD20261120001,数码旗舰店,\"¥1,299.50\",2026-11-20 10:00:00\n"
+    response = api.client.post(
+        f"/api/v1/cases/{cid}/evidence", headers=api.headers("alice"),
+        files={"file": ("orders.csv", csv_text.encode(), "text/csv")},
+        data={"method": "order_import"})
+    assert response.status_code == 201, response.text
+    (order,) = response.json()["derived"]["orders"]
+    assert (order["order_no"], order["amount_paid_fen"]) == ("JD20261120001", 129950)
+    assert order["ordered_at"] == "2026-11-20T10:00:00+08:00"
+
+
+def test_an_unreadable_chat_log_is_refused_and_leaves_no_record(
+    api: Api, world: World, engine: sa.Engine
+) -> None:
+    cid = _new_case(api, world)
+    response = api.client.post(
+        f"/api/v1/cases/{cid}/evidence", headers=api.headers("alice"),
+        files={"file": ("chat.txt", "这不是聊天记录\n只是几行字\n".encode(), "text/plain")},
+        data={"method": "chat_log_import"})
+    assert response.status_code == 422
+    assert count_rows(engine, t.evidence) == 0

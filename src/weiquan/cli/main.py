@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from weiquan.adapters.crypto import new_key_entry
-from weiquan.bootstrap import App, build, open_log
+from weiquan.bootstrap import App, build, open_log, timestamp_if_configured
 from weiquan.cli.assess import assess_command, law_app
 from weiquan.cli.log_commands import log_app
 from weiquan.cli.text_commands import text_app
@@ -114,6 +114,8 @@ def worker(
             for step in taken:
                 console.print(f"{step.number}: {step.action} → {step.to_status} ({step.rule})")
             published = ledger.publish(ctx.services, log) if log is not None else 0
+            if published and log is not None:
+                timestamp_if_configured(ctx, log)
             if once:
                 console.print(f"{len(taken)} case(s) moved on; {published} log entries appended")
                 return

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, BinaryIO
 
+from weiquan.domain import imports
 from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from weiquan.domain.evidence import CaptureMethod, CustodyAction, CustodyEvent, EvidenceRecord
-from weiquan.domain.evidence_files import display_filename
+from weiquan.domain.evidence_files import StoredBlob, display_filename
 from weiquan.domain.lifecycle import FINAL_STATUSES
 from weiquan.services.cases import visible_case
 from weiquan.services.context import Services
@@ -52,6 +53,8 @@ def add_evidence(
         if supports_seq is not None and not 1 <= supports_seq <= case.last_seq:
             raise ValidationFailed("所支持的陈述不存在", field="supports_seq")
     blob = svc.blobs.put_stream(chunks, max_bytes=svc.max_upload_bytes)
+    if method in _IMPORT_METHODS:
+        derived = {**(derived or {}), **_parse_import(svc, method, blob)}
     record = EvidenceRecord(
         id=svc.ids.new_id(),
         case_id=case_id,
@@ -75,6 +78,67 @@ def add_evidence(
         )
         uow.commit()
     return record
+
+
+_IMPORT_METHODS = frozenset({CaptureMethod.CHAT_LOG_IMPORT, CaptureMethod.ORDER_IMPORT})
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+def _parse_import(svc: Services, method: CaptureMethod, blob: StoredBlob) -> dict[str, Any]:
+    """Reads a chat log or order export into structured, readable form; refuses what it can't.
+
+    The file is stored already; when parsing fails no record refers to it (content-addressed
+    bytes without a record are inert and reused by a later identical upload).
+    """
+    if blob.mime not in ("text/plain", "text/csv", "application/json"):
+        raise ValidationFailed("导入的聊天记录或订单须为文本、CSV 或 JSON 文件", field="file")
+    if blob.size > MAX_IMPORT_BYTES:
+        raise ValidationFailed("导入文件不能超过 5 MB", field="file")
+    with svc.blobs.open(blob.sha256) as stream:
+        text = stream.read().decode(blob.charset or "utf-8")
+    if method is CaptureMethod.CHAT_LOG_IMPORT:
+        messages = (
+            imports.parse_chat_json(text)
+            if blob.mime == "application/json"
+            else imports.parse_chat_text(text)
+        )
+        return {
+            "chat": {
+                "messages": [
+                    {"speaker": m.speaker, "sent_at": m.sent_at.isoformat(), "text": m.text}
+                    for m in messages
+                ],
+                "transcript": imports.render_transcript(messages),
+            }
+        }
+    orders = (
+        imports.parse_orders_json(text)
+        if blob.mime == "application/json"
+        else imports.parse_orders_csv(text)
+    )
+    return {"orders": [_order_json(o) for o in orders]}
+
+
+def _order_json(order: imports.OrderRecord) -> dict[str, Any]:
+    times = (
+        "ordered_at",
+        "paid_at",
+        "promised_ship_by",
+        "shipped_at",
+        "promised_delivery_by",
+        "received_at",
+    )
+    out: dict[str, Any] = {
+        "order_no": order.order_no,
+        "amount_paid_fen": order.amount_paid_fen,
+        "shop": order.shop,
+        "items": order.items,
+        "platform": order.platform,
+    }
+    for name in times:
+        moment = getattr(order, name)
+        out[name] = moment.isoformat() if moment is not None else None
+    return out
 
 
 def list_evidence(svc: Services, case_id: str, *, principal: Principal) -> list[EvidenceRecord]:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from fastapi import FastAPI
 
 from weiquan.adapters.tlog.log import TransparencyLog
-from weiquan.bootstrap import App, open_log
+from weiquan.bootstrap import App, open_log, timestamp_if_configured
 from weiquan.domain.errors import DomainError
 from weiquan.services import ledger, worker
 
@@ -39,7 +39,10 @@ class LogHolder:
         if not self._writer:
             return 0
         with self._publish_lock:
-            return ledger.publish(self._context.services, self.get())
+            appended = ledger.publish(self._context.services, self.get())
+            if appended:
+                timestamp_if_configured(self._context, self.get())
+            return appended
 
     def get(self) -> TransparencyLog:
         with self._lock:

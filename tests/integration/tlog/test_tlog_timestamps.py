@@ -215,3 +215,40 @@ def test_a_timestamp_from_an_untrusted_root_does_not_verify(
 def test_an_unreachable_tsa_is_reported_as_such(tmp_path: Path) -> None:
     with pytest.raises(TimestampAuthorityError):
         HttpTimestampAuthority("http://127.0.0.1:9/tsa").timestamp(b"checkpoint\n")
+
+
+def test_the_worker_has_each_new_checkpoint_timestamped_when_a_tsa_is_configured(
+    local_tsa: LocalTsa, tmp_path: Path
+) -> None:
+    from weiquan.bootstrap import App, timestamp_if_configured  # noqa: PLC0415
+    from weiquan.config import Environment, Settings  # noqa: PLC0415
+
+    settings = Settings(env=Environment.TEST, data_dir=tmp_path, tsa_url=local_tsa.url)
+    context = App(settings, engine=None, services=None)  # type: ignore[arg-type]
+    log, _ = open_transparency_log(
+        tmp_path / "log", tmp_path / "keys", origin="weiquan.example/log"
+    )
+    try:
+        log.append_many([b"an entry"])
+        timestamp_if_configured(context, log)
+    finally:
+        log.close()
+    assert (tmp_path / "log" / "timestamps" / "1.tsr").is_file()
+
+
+def test_an_unreachable_configured_tsa_does_not_stop_the_log(tmp_path: Path) -> None:
+    from weiquan.bootstrap import App, timestamp_if_configured  # noqa: PLC0415
+    from weiquan.config import Environment, Settings  # noqa: PLC0415
+
+    settings = Settings(env=Environment.TEST, data_dir=tmp_path, tsa_url="http://127.0.0.1:9/tsa")
+    context = App(settings, engine=None, services=None)  # type: ignore[arg-type]
+    log, _ = open_transparency_log(
+        tmp_path / "log", tmp_path / "keys", origin="weiquan.example/log"
+    )
+    try:
+        log.append_many([b"an entry"])
+        timestamp_if_configured(context, log)
+        assert log.size == 1
+    finally:
+        log.close()
+    assert not (tmp_path / "log" / "timestamps" / "1.tsr").exists()
