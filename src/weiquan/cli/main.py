@@ -18,6 +18,7 @@ from weiquan.bootstrap import App, build, open_log, timestamp_if_configured
 from weiquan.cli.assess import assess_command, law_app
 from weiquan.cli.log_commands import log_app
 from weiquan.cli.text_commands import text_app
+from weiquan.cli.trust_commands import trust_app
 from weiquan.cli.verify import verify_command
 from weiquan.config import Environment, Settings
 from weiquan.domain.accounts import Role
@@ -43,6 +44,7 @@ app.add_typer(law_app, name="law")
 app.add_typer(log_app, name="log")
 app.add_typer(text_app, name="text")
 app.command("verify")(verify_command)
+app.add_typer(trust_app, name="trust")
 
 console = Console(stderr=True)
 

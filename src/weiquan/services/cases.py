@@ -16,7 +16,7 @@ from weiquan.domain.errors import (
     ValidationFailed,
 )
 from weiquan.domain.lifecycle import Action, CaseStatus
-from weiquan.services import authz
+from weiquan.services import authz, trust_grades
 from weiquan.services.accounts import register_caller
 from weiquan.services.commands import CaseCommand, FileComplaint
 from weiquan.services.context import Services
@@ -141,6 +141,7 @@ def act(svc: Services, cmd: CaseCommand, *, principal: Principal, now: datetime)
         _dispatch(svc, uow, case, cmd, actor=principal.actor, now=now)
         wf.schedule(case, svc.policy)
         uow.cases.save(case)
+        trust_grades.after_case_saved(uow, case, now)
         uow.commit()
     return case
 

@@ -11,6 +11,11 @@ from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.cases import Case, CaseEvent
 from weiquan.domain.evidence import CustodyEvent, EvidenceRecord
 from weiquan.domain.lifecycle import CaseStatus
+from weiquan.domain.trust.disputes import MerchantDispute
+from weiquan.domain.trust.reports import Report
+from weiquan.domain.trust.reviews import Review
+from weiquan.domain.trust.vetting import Vetting
+from weiquan.services.trust_ports import GradeRepository, PledgeRepository, TrustRecordRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +178,12 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyRepository
     evidence: EvidenceRepository
     ledger: LedgerRepository
+    vetting: TrustRecordRepository[Vetting]
+    reports: TrustRecordRepository[Report]
+    reviews: TrustRecordRepository[Review]
+    disputes: TrustRecordRepository[MerchantDispute]
+    grades: GradeRepository
+    pledges: PledgeRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from weiquan.domain import workflow as wf
 from weiquan.services.context import Services
+from weiquan.services.trust_worker import sweep_trust
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,7 @@ def sweep(
         taken.extend(batch)
         if not batch:
             break
+    sweep_trust(svc, now=now)  # re-verification, 举报 clocks, dispute replies, grading closes
     return taken
 
 

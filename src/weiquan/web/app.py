@@ -20,6 +20,7 @@ from weiquan.web import (
     api_evidence,
     api_packages,
     api_rules,
+    api_trust,
     errors,
     pages,
 )
@@ -62,6 +63,7 @@ def create_app(context: App | None = None) -> FastAPI:
     app.include_router(api_cases.router)
     app.include_router(api_calendar.router)
     app.include_router(api_rules.router)
+    app.include_router(api_trust.router)
     # The holder is created by the lifespan, after this line runs: look it up per request.
     app.include_router(build_tlog_router(lambda: app.state.log_holder.get()))  # noqa: PLW0108
     app.include_router(pages.router)

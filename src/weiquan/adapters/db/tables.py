@@ -235,3 +235,5 @@ sa.Index(
     sqlite_where=evidence.c.log_index.is_(None),
     postgresql_where=evidence.c.log_index.is_(None),
 )
+
+import weiquan.adapters.db.tables_trust  # noqa: E402, F401 - registers the trust tables on metadata

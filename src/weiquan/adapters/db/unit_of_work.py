@@ -14,6 +14,14 @@ from weiquan.adapters.db.repositories import (
     SqlMerchantRepository,
     SqlUserRepository,
 )
+from weiquan.adapters.db.trust_repositories import (
+    SqlGradeRepository,
+    SqlPledgeRepository,
+    dispute_repository,
+    report_repository,
+    review_repository,
+    vetting_repository,
+)
 
 
 class SqlUnitOfWork:
@@ -36,6 +44,12 @@ class SqlUnitOfWork:
         self.idempotency = SqlIdempotencyRepository(conn)
         self.evidence = SqlEvidenceRepository(conn)
         self.ledger = SqlLedgerRepository(conn)
+        self.vetting = vetting_repository(conn)
+        self.reports = report_repository(conn)
+        self.reviews = review_repository(conn)
+        self.disputes = dispute_repository(conn)
+        self.grades = SqlGradeRepository(conn)
+        self.pledges = SqlPledgeRepository(conn)
         return self
 
     def __exit__(

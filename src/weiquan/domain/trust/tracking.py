@@ -1,0 +1,119 @@
+"""The shape every trust record shares with the complaint case: a status changed only by
+``apply`` after a transition-table lookup, and an append-only history of events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from weiquan.domain.accounts import Actor, Role
+from weiquan.domain.calendar import end_of_day
+from weiquan.domain.cases import require_text
+from weiquan.domain.errors import (
+    CalendarOutOfRange,
+    IllegalTransition,
+    PermissionDenied,
+    ValidationFailed,
+)
+
+MAX_REASON = 2_000
+E = TypeVar("E", bound=StrEnum)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    target: str
+    roles: frozenset[Role]
+
+
+def roles(*members: Role) -> frozenset[Role]:
+    return frozenset(members)
+
+
+@dataclass(frozen=True, slots=True)
+class TrustEvent:
+    """One line of a trust record's history; appended, never changed."""
+
+    subject_id: str
+    seq: int
+    action: str
+    from_status: str
+    to_status: str
+    actor: Actor
+    at: datetime
+    reason: str
+    payload: dict[str, Any]
+
+
+@dataclass(kw_only=True, slots=True)
+class Tracked:
+    """Status, version and pending events; subclasses name their table and labels."""
+
+    id: str
+    status: str
+    version: int = 0
+    last_seq: int = 0
+    updated_at: datetime | None = None
+    new_events: list[TrustEvent] = field(default_factory=list)
+
+    def _apply(
+        self,
+        table: Mapping[tuple[str, str], Move],
+        action: str,
+        *,
+        actor: Actor,
+        at: datetime,
+        reason: str,
+        payload: dict[str, Any] | None = None,
+    ) -> TrustEvent:
+        move = table.get((self.status, action))
+        if move is None:
+            raise IllegalTransition(
+                f"当前状态为「{self.status}」，不能执行「{action}」"
+                f" (cannot {action} a record that is {self.status})"
+            )
+        if actor.role not in move.roles:
+            raise PermissionDenied(f"{actor.role.value} 不能执行「{action}」")
+        if at.tzinfo is None:
+            raise ValidationFailed("时间必须带时区", field="at")
+        require_text(reason, field="reason", limit=MAX_REASON)
+        self.last_seq += 1
+        event = TrustEvent(
+            subject_id=self.id,
+            seq=self.last_seq,
+            action=action,
+            from_status=self.status,
+            to_status=move.target,
+            actor=actor,
+            at=at,
+            reason=reason.strip(),
+            payload=dict(payload or {}),
+        )
+        self.status = move.target
+        self.updated_at = at
+        self.new_events.append(event)
+        return event
+
+
+def due_or_note(compute: Callable[[], date]) -> tuple[datetime | None, str]:
+    """A deadline, or ``None`` and the reason when the holiday calendar does not cover it:
+    never a guess."""
+    try:
+        return end_of_day(compute()), ""
+    except CalendarOutOfRange as exc:
+        return None, exc.message
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def require_choice(kind: type[E], value: str, *, field: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        options = ", ".join(member.value for member in kind)
+        raise ValidationFailed(f"应为以下之一：{options}", field=field) from None
