@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 
 from tests.support.world import World, build_world
-from weiquan.adapters.blobstore import FilesystemBlobStore
 from weiquan.adapters.blobstore import FilesystemBlobStore
 from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, RandomIds, new_key_entry
 from weiquan.adapters.db.engine import create_engine, is_sqlite
