@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from weiquan.domain.accounts import Actor, Role
-from weiquan.domain.errors import IllegalTransition, PermissionDenied, ValidationFailed
+from weiquan.domain.errors import PermissionDenied, ValidationFailed
 from weiquan.domain.lifecycle import (
     ACTION_LABELS_ZH,
     STATUS_LABELS_ZH,
@@ -17,6 +17,7 @@ from weiquan.domain.lifecycle import (
     CaseStatus,
 )
 from weiquan.domain.money import require_amount
+from weiquan.domain.transitions import checked_move
 
 MAX_TITLE = 120
 MAX_TEXT = 5_000
@@ -268,17 +269,16 @@ class Case:
         payload: dict[str, Any] | None = None,
     ) -> CaseEvent:
         """The only place a case's status changes; every change becomes an event."""
-        move = TRANSITIONS.get((self.status, action))
-        if move is None:
-            raise IllegalTransition(
-                f"案件当前为「{STATUS_LABELS_ZH[self.status]}」，不能「{ACTION_LABELS_ZH[action]}」"
-                f" (cannot {action.value} a case that is {self.status.value})"
-            )
-        if actor.role not in move.roles:
-            raise PermissionDenied(f"{actor.role.value} 不能「{ACTION_LABELS_ZH[action]}」")
-        if at.tzinfo is None:
-            raise ValidationFailed("时间必须带时区", field="at")
-        require_text(reason, field="reason", limit=MAX_REASON)
+        move = checked_move(
+            TRANSITIONS,
+            self.status,
+            action,
+            actor=actor,
+            at=at,
+            reason=reason,
+            status_label=f"案件当前{STATUS_LABELS_ZH[self.status]}",
+            action_label=ACTION_LABELS_ZH[action],
+        )
         self.last_seq += 1
         event = CaseEvent(
             case_id=self.id,

@@ -11,15 +11,12 @@ from typing import Any, TypeVar
 
 from weiquan.domain.accounts import Actor, Role
 from weiquan.domain.calendar import end_of_day
-from weiquan.domain.cases import require_text
 from weiquan.domain.errors import (
     CalendarOutOfRange,
-    IllegalTransition,
-    PermissionDenied,
     ValidationFailed,
 )
+from weiquan.domain.transitions import checked_move
 
-MAX_REASON = 2_000
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -69,17 +66,16 @@ class Tracked:
         reason: str,
         payload: dict[str, Any] | None = None,
     ) -> TrustEvent:
-        move = table.get((self.status, action))
-        if move is None:
-            raise IllegalTransition(
-                f"当前状态为「{self.status}」，不能执行「{action}」"
-                f" (cannot {action} a record that is {self.status})"
-            )
-        if actor.role not in move.roles:
-            raise PermissionDenied(f"{actor.role.value} 不能执行「{action}」")
-        if at.tzinfo is None:
-            raise ValidationFailed("时间必须带时区", field="at")
-        require_text(reason, field="reason", limit=MAX_REASON)
+        move = checked_move(
+            table,
+            self.status,
+            action,
+            actor=actor,
+            at=at,
+            reason=reason,
+            status_label=f"当前状态为{self.status}",
+            action_label=action,
+        )
         self.last_seq += 1
         event = TrustEvent(
             subject_id=self.id,
