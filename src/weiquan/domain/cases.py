@@ -21,7 +21,6 @@ from weiquan.domain.transitions import checked_move
 
 MAX_TITLE = 120
 MAX_TEXT = 5_000
-MAX_REASON = 2_000
 MAX_CLAIMS = 10
 
 

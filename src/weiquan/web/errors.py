@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from weiquan.domain.accounts import Principal
 from weiquan.domain.errors import DomainError
 from weiquan.services import accounts
+from weiquan.web.i18n import n_
 
 log = logging.getLogger("weiquan.web")
 
@@ -106,7 +107,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        messages = {404: "找不到该页面或资源", 405: "不支持该请求方法", 413: "上传内容过大"}
+        messages = {
+            404: n_("找不到该页面或资源"),
+            405: n_("不支持该请求方法"),
+            413: n_("上传内容过大"),
+        }
         if wants_page(request) and exc.status_code in messages:
             return await error_page(request, exc.status_code, messages[exc.status_code])
         body = {"error": "http_error", "message": messages.get(exc.status_code, str(exc.detail))}
