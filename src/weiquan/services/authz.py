@@ -29,13 +29,14 @@ def case_scope(principal: Principal, **narrowing: object) -> CaseFilter:
     elif role is Role.MEDIATOR:
         base["mediator_or_queue"] = principal.user_id
     elif role is Role.REGULATOR:
-        base["region_prefix"] = _region_prefix(principal.region_code or "-")
+        base["region_prefix"] = region_prefix(principal.region_code or "-")
     elif role is Role.OPERATOR:
         raise PermissionDenied("热线坐席只能查看自己受理的投诉")
     return CaseFilter(**{**base, **narrowing})  # type: ignore[arg-type]
 
 
-def _region_prefix(region_code: str) -> str:
+def region_prefix(region_code: str) -> str:
+    """The code prefix shared by a division and everything inside it (GB/T 2260 levels)."""
     if region_code.endswith("0000"):
         return region_code[:2]
     if region_code.endswith("00"):

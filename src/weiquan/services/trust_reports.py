@@ -16,6 +16,7 @@ from weiquan.domain.identifiers import region_contains
 from weiquan.domain.trust import reports as rp
 from weiquan.domain.trust.tracking import TrustEvent, iso
 from weiquan.services import trust_grades
+from weiquan.services.authz import region_prefix
 from weiquan.services.context import Services
 from weiquan.services.ports import UnitOfWork
 from weiquan.services.trust_access import STAFF, open_listed, require_stored
@@ -175,11 +176,10 @@ def list_reports(
                 merchant_id=principal.merchant_id or "-", limit=limit, offset=offset
             )
         elif principal.role is Role.REGULATOR:
-            found = [
-                r
-                for r in uow.reports.find(limit=limit, offset=offset)
-                if _may_view(uow, principal, r)
-            ]
+            # Filtered in the query, so a page is never cut short by reports of other regions.
+            found = uow.reports.find_in_region(
+                region_prefix(principal.region_code or "-"), limit=limit, offset=offset
+            )
         else:
             found = uow.reports.find(reporter_id=principal.user_id, limit=limit, offset=offset)
         return [view_for(principal, r, uow.reports.events(r.id)) for r in found]

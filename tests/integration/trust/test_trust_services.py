@@ -512,3 +512,30 @@ def test_evidence_must_be_uploaded_first_and_the_merchant_cannot_fetch_the_repor
         trust_reports.open_report_evidence(
             services, report.id, stored(services, "black"), principal=world.mediator
         )
+
+
+def test_a_regulators_page_of_reports_is_full_even_when_other_regions_are_newer(
+    services: Services, world: World
+) -> None:
+    from datetime import timedelta  # noqa: PLC0415
+
+    for minutes in range(3):  # older reports about the Beijing merchant
+        trust_reports.submit_report(
+            services,
+            principal=world.alice,
+            merchant_id=world.merchant_a_id,
+            violation=rp.Violation.UNSAFE_GOODS,
+            description=f"北京 {minutes}",
+            now=NOW + timedelta(minutes=minutes),
+        )
+    for minutes in range(3, 8):  # newer reports about the Chengdu merchant
+        trust_reports.submit_report(
+            services,
+            principal=world.alice,
+            merchant_id=world.merchant_b_id,
+            violation=rp.Violation.UNSAFE_GOODS,
+            description=f"成都 {minutes}",
+            now=NOW + timedelta(minutes=minutes),
+        )
+    page = trust_reports.list_reports(services, principal=world.regulator_beijing, limit=3)
+    assert len(page) == 3

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from weiquan.adapters.db.tables import cases as cases_table
+from weiquan.adapters.db.tables import merchants as merchants_table
 from weiquan.adapters.db.tables_trust import (
     GRADE_SUM_COLUMNS,
     trust_counted_cases,
@@ -133,6 +134,18 @@ class SqlTrustRecordRepository(Generic[T]):
         query = query.order_by(self._table.c.updated_at.desc(), self._table.c.id)
         rows = self._conn.execute(query.limit(limit).offset(offset)).mappings()
         return [self._record(row) for row in rows]
+
+    def find_in_region(self, region_prefix: str, *, limit: int, offset: int) -> list[T]:
+        merchants = merchants_table
+        query = (
+            sa.select(self._table)
+            .join(merchants, merchants.c.id == self._table.c.merchant_id)
+            .where(merchants.c.region_code.startswith(region_prefix, autoescape=True))
+            .order_by(self._table.c.updated_at.desc(), self._table.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [self._record(row) for row in self._conn.execute(query).mappings()]
 
     def claim_due(self, now: datetime, *, limit: int) -> list[T]:
         query = (
