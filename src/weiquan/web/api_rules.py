@@ -18,6 +18,7 @@ from weiquan.adapters.statutes import statute_book
 from weiquan.domain.calendar import WorkdayCalendar
 from weiquan.domain.errors import DomainError, ValidationFailed
 from weiquan.domain.rules import MemoisedCalendar
+from weiquan.services import rules as rules_service
 from weiquan.services.rules import assess_facts
 
 router = APIRouter(tags=["rules"])
@@ -71,6 +72,22 @@ async def assess(request: Request, calendar: CalendarDep) -> JSONResponse:
         )
     try:
         return JSONResponse(assess_facts(facts, calendar=calendar))
+    except DomainError as exc:
+        return _error(exc)
+
+
+@router.post("/api/v1/assess/claims")
+async def assess_claims(request: Request, calendar: CalendarDep) -> JSONResponse:
+    """The findings for `facts`, and for each of `claims` whether the law supports it, up to
+    what amount and why — an excessive claim is explained before it is filed."""
+    try:
+        body = json.loads(await request.body())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _error(
+            ValidationFailed("请求体不是有效的 JSON / the body is not valid JSON", field="body")
+        )
+    try:
+        return JSONResponse(rules_service.assess_claims(body, calendar=calendar))
     except DomainError as exc:
         return _error(exc)
 
