@@ -1,0 +1,1 @@
+"""Message catalogues for the pages (Babel .po files; compiled in memory at start-up)."""

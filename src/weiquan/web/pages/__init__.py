@@ -1,0 +1,31 @@
+"""Server-rendered pages, one module per area; ``router`` mounts them all."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from weiquan.web.pages import (
+    account,
+    cases,
+    complaints,
+    documents,
+    dossier,
+    mediator,
+    merchant,
+    public,
+    regulator,
+)
+
+router = APIRouter(include_in_schema=False)
+for module in (
+    public,
+    complaints,
+    cases,
+    documents,
+    dossier,
+    merchant,
+    mediator,
+    regulator,
+    account,
+):
+    router.include_router(module.router)

@@ -1,0 +1,189 @@
+"""The complaint form's fields, as typed, and what they become: a command and rules facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time
+from typing import Any
+
+from weiquan.domain.calendar import CHINA_TZ
+from weiquan.domain.cases import Category, Claim, ClaimKind, OrderItem, OrderRecord
+from weiquan.domain.errors import ValidationFailed
+from weiquan.domain.money import yuan_to_fen
+from weiquan.services.commands import Caller, FileComplaint
+from weiquan.web.i18n import gettext, n_
+
+# The rules engine's word for what went wrong, by complaint category.
+PROBLEM_OF_CATEGORY = {
+    Category.QUALITY: "quality_defect",
+    Category.NOT_AS_DESCRIBED: "not_as_described",
+    Category.COUNTERFEIT: "fraud",
+    Category.FALSE_ADVERTISING: "fraud",
+    Category.PRICE_FRAUD: "fraud",
+    Category.DELIVERY_DELAY: "late_delivery",
+}
+GOODS_KINDS = (
+    ("general", n_("一般商品")),
+    ("food", n_("食品")),
+    ("durable", n_("耐用消费品（家电、数码等）")),
+    ("custom_made", n_("定制商品")),
+    ("fresh_perishable", n_("鲜活易腐商品")),
+    ("digital_unsealed", n_("已拆封的音像制品、软件等数字商品")),
+)
+# Domain field names → the input that shows the message.
+FIELD_INPUTS = {
+    "claims": "claim_kind",
+    "claims.amount_fen": "claim_amount",
+    "claims.note": "claim_note",
+    "order.order_no": "order_no",
+    "order.platform": "shop_id",
+    "order.amount_paid_fen": "amount",
+    "order.signed_at": "signed_on",
+    "order.ordered_at": "ordered_on",
+    "order.items.name": "item_name",
+    "caller.name": "caller_name",
+    "caller": "caller_name",
+    "phone": "caller_phone",
+    "signed_at": "signed_on",
+    "knew_of_harm_at": "noticed_on",
+    "price_paid_fen": "amount",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintForm:
+    category: str = ""
+    title: str = ""
+    description: str = ""
+    noticed_on: str = ""
+    shop_id: str = ""
+    order_no: str = ""
+    item_name: str = ""
+    amount: str = ""
+    ordered_on: str = ""
+    signed_on: str = ""
+    goods: str = "general"
+    claim_kind: str = ""
+    claim_amount: str = ""
+    claim_note: str = ""
+    business: str = ""
+    handled_elsewhere: str = ""
+    caller_name: str = ""
+    caller_phone: str = ""
+
+    @classmethod
+    def from_raw(cls, raw: dict[str, str]) -> ComplaintForm:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v.strip()[:5000] for k, v in raw.items() if k in names})
+
+
+REQUIRED = (
+    ("category", n_("请选择问题类型")),
+    ("title", n_("请用一句话概括问题")),
+    ("description", n_("请写下事情的经过")),
+    ("shop_id", n_("请选择被投诉的店铺")),
+    ("claim_kind", n_("请选择您的诉求")),
+)
+HOTLINE_REQUIRED = (
+    ("caller_name", n_("请填写来电人姓名")),
+    ("caller_phone", n_("请填写来电人电话")),
+)
+
+
+def missing_fields(form: ComplaintForm, *, hotline: bool) -> dict[str, str]:
+    """Every required field left empty, so the person sees all of them at once."""
+    required = REQUIRED + (HOTLINE_REQUIRED if hotline else ())
+    return {name: gettext(message) for name, message in required if not getattr(form, name)}
+
+
+def _day(text: str, field: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(gettext("日期格式应为 年-月-日"), field=field) from None
+
+
+def _moment(text: str, field: str) -> datetime | None:
+    day = _day(text, field)
+    return datetime.combine(day, time(12), tzinfo=CHINA_TZ) if day else None
+
+
+def _fen(text: str, field: str) -> int | None:
+    return yuan_to_fen(text, field=field) if text else None
+
+
+def _category(form: ComplaintForm) -> Category:
+    try:
+        return Category(form.category)
+    except ValueError:
+        raise ValidationFailed(gettext("请选择问题类型"), field="category") from None
+
+
+def _claim(form: ComplaintForm) -> Claim:
+    try:
+        kind = ClaimKind(form.claim_kind)
+    except ValueError:
+        raise ValidationFailed(gettext("请选择您的诉求"), field="claim_kind") from None
+    return Claim(kind, _fen(form.claim_amount, "claim_amount"), form.claim_note)
+
+
+def _order(form: ComplaintForm, platform: str) -> OrderRecord | None:
+    if not (form.order_no or form.amount or form.item_name):
+        return None
+    items = (OrderItem(form.item_name, 1, _fen(form.amount, "amount")),) if form.item_name else ()
+    return OrderRecord(
+        platform=platform,
+        order_no=form.order_no,
+        items=items,
+        amount_paid_fen=_fen(form.amount, "amount"),
+        ordered_at=_moment(form.ordered_on, "ordered_on"),
+        signed_at=_moment(form.signed_on, "signed_on"),
+    )
+
+
+def to_command(form: ComplaintForm, *, platform: str, hotline: bool) -> FileComplaint:
+    if not form.shop_id:
+        raise ValidationFailed(gettext("请选择被投诉的店铺"), field="shop_id")
+    caller = Caller(form.caller_name, form.caller_phone) if hotline else None
+    if hotline and not (form.caller_name and form.caller_phone):
+        field = "caller_name" if not form.caller_name else "caller_phone"
+        raise ValidationFailed(gettext("热线受理须填写来电人姓名和电话"), field=field)
+    return FileComplaint(
+        shop_id=form.shop_id,
+        category=_category(form),
+        title=form.title,
+        description=form.description,
+        claims=(_claim(form),),
+        order=_order(form, platform),
+        noticed_on=_day(form.noticed_on, "noticed_on"),
+        handled_elsewhere=form.handled_elsewhere == "on",
+        caller=caller,
+    )
+
+
+def rules_facts(form: ComplaintForm, today: date) -> dict[str, Any]:
+    """What the rules engine needs from the form; only the fields the person has filled in."""
+    facts: dict[str, Any] = {"today": today.isoformat(), "channel": "online"}
+    facts["purpose"] = "business" if form.business == "on" else "personal"
+    facts["goods"] = form.goods if form.goods in dict(GOODS_KINDS) else "general"
+    try:
+        problem = PROBLEM_OF_CATEGORY.get(Category(form.category))
+    except ValueError:
+        problem = None
+    if problem:
+        facts["problem"] = problem
+    paid = _fen(form.amount, "amount")
+    if paid is not None:
+        facts["price_paid_fen"] = paid
+    for key, text, name in (
+        ("signed_at", form.signed_on, "signed_on"),
+        ("knew_of_harm_at", form.noticed_on, "noticed_on"),
+    ):
+        day = _day(text, name)
+        if day is not None:
+            facts[key] = day.isoformat()
+    if form.handled_elsewhere == "on":
+        facts["handled_elsewhere"] = True
+    return facts

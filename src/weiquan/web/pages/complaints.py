@@ -1,0 +1,220 @@
+"""Filing a complaint: the consumer's guided form and the hotline operator's fast intake.
+
+One form, in steps on one page: what happened → the purchase → what you want (with the rules
+engine's findings beside it) → the statement's civility hint → review → submit. htmx refreshes the
+findings and the hint as the person types; without JavaScript the "check" button does the same.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from weiquan.adapters.text.civility import CivilityChecker, default_checker
+from weiquan.domain.accounts import Principal, Role
+from weiquan.domain.calendar import china_date
+from weiquan.domain.cases import Category, ClaimKind
+from weiquan.domain.errors import DomainError
+from weiquan.services import cases as case_service
+from weiquan.services import merchants
+from weiquan.services.context import Services
+from weiquan.services.rules import assess_facts
+from weiquan.web.api_rules import rules_calendar
+from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
+from weiquan.web.i18n import gettext
+from weiquan.web.pages.common import redirect, render, require_role
+from weiquan.web.pages.complaint_form import (
+    FIELD_INPUTS,
+    GOODS_KINDS,
+    ComplaintForm,
+    missing_fields,
+    rules_facts,
+    to_command,
+)
+from weiquan.web.pages.complaint_ocr import read_screenshot
+from weiquan.web.security import require_csrf
+
+router = APIRouter(include_in_schema=False)
+MAX_SCREENSHOT = 10 * 1024 * 1024
+
+
+@cache
+def civility_checker() -> CivilityChecker:
+    return default_checker()
+
+
+def _findings(request: Request, form: ComplaintForm, now: Any) -> dict[str, Any]:
+    try:
+        facts = rules_facts(form, china_date(now))
+        return {"result": assess_facts(facts, calendar=rules_calendar(request)), "error": None}
+    except DomainError as exc:
+        return {"result": None, "error": exc.message}
+
+
+def _civility(form: ComplaintForm) -> Any:
+    return civility_checker().assess(form.description) if form.description else None
+
+
+def _shops(svc: Services) -> list[tuple[str, str, str]]:
+    return [(s.id, s.name, s.platform) for _m, s in merchants.list_shops(svc)]
+
+
+def _form_context(
+    svc: Services, form: ComplaintForm, *, hotline: bool, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "form": form,
+        "shops": _shops(svc),
+        "categories": list(Category),
+        "claim_kinds": list(ClaimKind),
+        "goods_kinds": GOODS_KINDS,
+        "hotline": hotline,
+        "action_url": "/hotline/new" if hotline else "/complaints/new",
+        "errors": {},
+        "findings": None,
+        "civility": None,
+        "ocr_read": None,
+        "ocr_done": False,
+        **extra,
+    }
+
+
+def _page(request: Request, who: Principal, svc: Services, hotline: bool) -> Response:
+    context = _form_context(svc, ComplaintForm(), hotline=hotline)
+    return render(request, "complaints/new.html", who, **context)
+
+
+@router.get("/complaints/new")
+def new_complaint(request: Request, principal: PagePrincipal, svc: ServicesDep) -> Response:
+    return _page(request, require_role(principal, Role.CONSUMER), svc, hotline=False)
+
+
+@router.get("/hotline/new")
+def hotline_intake(request: Request, principal: PagePrincipal, svc: ServicesDep) -> Response:
+    return _page(request, require_role(principal, Role.OPERATOR), svc, hotline=True)
+
+
+@router.post("/complaints/new")
+async def file_complaint(
+    request: Request, principal: PagePrincipal, svc: ServicesDep, now: NowDep
+) -> Response:
+    who = require_role(principal, Role.CONSUMER)
+    submitted = await request.form()
+    raw = {k: v for k, v in submitted.items() if isinstance(v, str)}
+    screenshot = submitted.get("screenshot")
+    if raw.get("step") == "ocr" and isinstance(screenshot, UploadFile):
+        image = await screenshot.read(MAX_SCREENSHOT + 1)
+        return await run_in_threadpool(_screenshot, request, svc, who, now, raw, image)
+    return await run_in_threadpool(_submit, request, svc, who, now, raw, hotline=False)
+
+
+@router.post("/hotline/new")
+async def file_hotline(
+    request: Request, principal: PagePrincipal, svc: ServicesDep, now: NowDep
+) -> Response:
+    who = require_role(principal, Role.OPERATOR)
+    raw = {k: str(v) for k, v in (await request.form()).items()}
+    return await run_in_threadpool(_submit, request, svc, who, now, raw, hotline=True)
+
+
+def _submit(
+    request: Request,
+    svc: Services,
+    who: Principal,
+    now: Any,
+    raw: dict[str, str],
+    hotline: bool,
+) -> Response:
+    require_csrf(request, raw.get("csrf", ""))
+    form = ComplaintForm.from_raw(raw)
+    step = raw.get("step", "review")
+    shops = {s[0]: s[2] for s in _shops(svc)}
+    missing = missing_fields(form, hotline=hotline)
+    if missing:
+        return _form_with_errors(request, svc, who, now, form, missing, hotline=hotline)
+    try:
+        cmd = to_command(form, platform=shops.get(form.shop_id, ""), hotline=hotline)
+        if step == "submit":
+            case, _ = case_service.file_complaint(svc, cmd, principal=who, now=now)
+            return redirect(f"/cases/{case.id}" if not hotline else f"/hotline/filed/{case.number}")
+    except DomainError as exc:
+        field = FIELD_INPUTS.get(exc.field or "", exc.field or "form")
+        return _form_with_errors(
+            request, svc, who, now, form, {field: exc.message}, hotline=hotline
+        )
+    template = "complaints/review.html" if step == "review" else "complaints/new.html"
+    context = _form_context(
+        svc,
+        form,
+        hotline=hotline,
+        findings=_findings(request, form, now),
+        civility=_civility(form),
+        shop_name=next((s[1] for s in _shops(svc) if s[0] == form.shop_id), ""),
+    )
+    return render(request, template, who, **context)
+
+
+def _screenshot(
+    request: Request, svc: Services, who: Principal, now: Any, raw: dict[str, str], image: bytes
+) -> Response:
+    require_csrf(request, raw.get("csrf", ""))
+    form = ComplaintForm.from_raw(raw)
+    if not image:
+        errors = {"screenshot": gettext("请先选择一张订单截图")}
+        return _form_with_errors(request, svc, who, now, form, errors, hotline=False)
+    try:
+        form, read = read_screenshot(form, image, _shops(svc))
+    except DomainError as exc:
+        return _form_with_errors(
+            request, svc, who, now, form, {"screenshot": exc.message}, hotline=False
+        )
+    findings = _findings(request, form, now)
+    context = _form_context(
+        svc, form, hotline=False, findings=findings, ocr_read=read, ocr_done=True
+    )
+    return render(request, "complaints/new.html", who, **context)
+
+
+def _form_with_errors(
+    request: Request,
+    svc: Services,
+    who: Principal,
+    now: Any,
+    form: ComplaintForm,
+    errors: dict[str, str],
+    *,
+    hotline: bool,
+) -> Response:
+    context = _form_context(
+        svc,
+        form,
+        hotline=hotline,
+        errors=errors,
+        findings=_findings(request, form, now),
+        civility=_civility(form),
+    )
+    return render(request, "complaints/new.html", who, status_code=422, **context)
+
+
+@router.post("/complaints/assist")
+async def assist(request: Request, principal: PagePrincipal, now: NowDep) -> Response:
+    """htmx: the findings and the civility hint for the form as typed so far."""
+    who = require_role(principal, Role.CONSUMER, Role.OPERATOR)
+    raw = {k: str(v) for k, v in (await request.form()).items()}
+    require_csrf(request, raw.get("csrf", ""))
+    form = ComplaintForm.from_raw(raw)
+    findings = await run_in_threadpool(_findings, request, form, now)
+    civility = await run_in_threadpool(_civility, form)
+    context = {"findings": findings, "civility": civility}
+    return render(request, "complaints/_assist.html", who, **context)
+
+
+@router.get("/hotline/filed/{number}")
+def hotline_filed(number: str, request: Request, principal: PagePrincipal) -> Response:
+    who = require_role(principal, Role.OPERATOR)
+    return render(request, "complaints/hotline_filed.html", who, number=number[:40])

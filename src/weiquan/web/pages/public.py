@@ -1,0 +1,117 @@
+"""Pages anyone may open: home, sign-in, language, the rights guide, merchants, verification."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+
+from weiquan.adapters.statutes import statute_book
+from weiquan.domain.accounts import Role
+from weiquan.domain.errors import NotAuthenticated, NotFound
+from weiquan.services import accounts, views
+from weiquan.web.deps import PagePrincipal, ServicesDep
+from weiquan.web.i18n import LANG_COOKIE, LOCALES, gettext
+from weiquan.web.pages.common import redirect, render
+from weiquan.web.security import require_csrf
+
+router = APIRouter(include_in_schema=False)
+
+HOME_OF_ROLE = {
+    Role.CONSUMER: "/cases",
+    Role.MERCHANT: "/merchant/inbox",
+    Role.MEDIATOR: "/mediator/queue",
+    Role.REGULATOR: "/regulator/referrals",
+    Role.OPERATOR: "/hotline/new",
+    Role.ADMIN: "/mediator/queue",
+}
+
+
+def local_path(target: str | None, default: str = "/") -> str:
+    """Only same-site paths are followed after sign-in or a language switch (no open redirect)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+@router.get("/")
+def home(request: Request, principal: PagePrincipal) -> Response:
+    start = HOME_OF_ROLE.get(principal.role) if principal else None
+    return render(request, "home.html", principal, start=start)
+
+
+@router.get("/login")
+def login_form(
+    request: Request, principal: PagePrincipal, next_url: Annotated[str, Query(alias="next")] = ""
+) -> Response:
+    return render(request, "login.html", principal, error=None, username="", next_url=next_url)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    svc: ServicesDep,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    next_url: Annotated[str, Form(alias="next", max_length=500)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    require_csrf(request, csrf)
+    try:
+        principal = accounts.authenticate(svc, username=username, password=password)
+    except NotAuthenticated:
+        context = {"error": gettext("用户名或密码错误"), "username": username, "next_url": next_url}
+        return render(request, "login.html", None, status_code=401, **context)
+    request.session.clear()  # a fresh session on login defeats session fixation
+    request.session["user_id"] = principal.user_id
+    return redirect(local_path(next_url, HOME_OF_ROLE.get(principal.role, "/")))
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    require_csrf(request, csrf)
+    request.session.clear()
+    return redirect("/")
+
+
+@router.get("/lang/{locale}")
+def switch_language(locale: str, next_url: Annotated[str, Query(alias="next")] = "/") -> Response:
+    if locale not in LOCALES:
+        raise NotFound(gettext("不支持该语言"))
+    response = redirect(local_path(next_url))
+    response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response
+
+
+@router.get("/rights")
+def rights_guide(
+    request: Request, principal: PagePrincipal, q: Annotated[str, Query(max_length=100)] = ""
+) -> Response:
+    articles = statute_book().search(q, limit=60)
+    return render(request, "public/rights.html", principal, q=q, articles=articles)
+
+
+@router.get("/merchants")
+def merchant_directory(request: Request, principal: PagePrincipal, svc: ServicesDep) -> Response:
+    directory = views.merchant_directory(svc)
+    return render(request, "public/merchants.html", principal, directory=directory)
+
+
+@router.get("/merchants/{merchant_id}")
+def merchant_page(
+    merchant_id: str, request: Request, principal: PagePrincipal, svc: ServicesDep
+) -> Response:
+    entry = next((e for e in views.merchant_directory(svc) if e[0].id == merchant_id), None)
+    if entry is None:
+        raise NotFound(gettext("找不到该商家"))
+    return render(request, "public/merchant.html", principal, merchant=entry[0], shops=entry[1])
+
+
+@router.get("/verify")
+def verify_guide(request: Request, principal: PagePrincipal) -> Response:
+    return render(request, "public/verify.html", principal)

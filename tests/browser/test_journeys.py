@@ -1,0 +1,307 @@
+"""Complete journeys through the pages in a real browser, as the people who use them would."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from playwright.sync_api import expect
+
+from tests.browser.conftest import LiveServer, Visit
+from weiquan.cli.demo import DEMO_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+CASE_URL = re.compile(r"/cases/[0-9a-zA-Z-]+$")
+
+
+def _beijing_days_ago(days: int) -> str:
+    return (datetime.now(UTC) + timedelta(hours=8) - timedelta(days=days)).date().isoformat()
+
+
+def order_screenshot(folder: Path) -> Path:
+    """An order page as a phone would show it, drawn with the CJK font the PDFs use."""
+    font = ImageFont.truetype("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 34, index=2)
+    image = Image.new("RGB", (750, 520), "white")
+    draw = ImageDraw.Draw(image)
+    lines = (
+        "京东方数码旗舰店",
+        "蓝牙耳机 X2",
+        "实付款 ¥299.00",
+        "订单编号：JD20261101889",
+        f"下单时间：{_beijing_days_ago(5)} 10:15:32",
+    )
+    for row, text in enumerate(lines):
+        draw.text((40, 40 + row * 90), text, fill="black", font=font)
+    path = folder / "order.png"
+    image.save(path)
+    return path
+
+
+def file_complaint(alice: Visit, title: str, screenshot: Path) -> str:
+    alice.go("/complaints/new")
+    alice.check("wizard-empty")
+    page = alice.page
+    page.get_by_role("button", name="下一步：核对").click()
+    expect(page.get_by_text("有内容需要修改")).to_be_visible()
+    alice.check("wizard-errors")
+    page.get_by_label("问题类型 *").select_option(label="商品质量")
+    page.get_by_label("一句话概括 *").fill(title)
+    page.get_by_label("详细经过 *").fill(
+        "11月购买的蓝牙耳机，收到后左耳没有声音。联系客服要求退货，客服称需要先寄回检测，一直没有处理。"
+    )
+    page.get_by_label("上传订单截图，自动填写下面的内容（可选）").set_input_files(screenshot)
+    page.get_by_role("button", name="识别截图").click()
+    expect(page.locator("#ocr-result")).to_contain_text("JD20261101889")
+    # What the screenshot showed is filled in for the consumer to confirm; typed text is kept.
+    expect(page.get_by_label("订单号")).to_have_value("JD20261101889")
+    expect(page.get_by_label("实付金额（元）")).to_have_value("299.00")
+    expect(page.get_by_label("被投诉的店铺 *")).to_have_value(re.compile(".+"))
+    expect(page.get_by_label("一句话概括 *")).to_have_value(title)
+    alice.check("wizard-screenshot-read")
+    page.get_by_label("商品名称").fill("蓝牙耳机 X2")
+    page.get_by_label("签收日期").fill(_beijing_days_ago(3))
+    page.get_by_label("诉求 *").select_option(label="退款")
+    page.get_by_label("要求的金额（元，赔偿必填）").fill("299")
+    page.get_by_label("要求的金额（元，赔偿必填）").press("Tab")
+    # The findings beside the form follow what was typed: signed for 3 days ago, a defect.
+    expect(page.locator("#assist")).to_contain_text("收货后7日内")
+    alice.check("wizard-filled")
+    page.get_by_role("button", name="下一步：核对").click()
+    expect(page.get_by_role("heading", name="第 4 步：核对后提交")).to_be_visible()
+    alice.check("wizard-review")
+    page.get_by_role("button", name="确认提交").click()
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    assert CASE_URL.search(page.url)
+    alice.check("case-filed")
+    return page.url.removeprefix(alice.base)
+
+
+def pdf_text(pdf: Path) -> str:
+    """The PDF's text as poppler extracts it: readable only if the CJK font is embedded."""
+    done = subprocess.run(
+        ["/usr/bin/pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    )
+    return done.stdout.replace(" ", "")
+
+
+def open_case_from(visit: Visit, listing: str, title: str) -> None:
+    visit.go(listing)
+    visit.check("list")
+    visit.page.get_by_role("row", name=re.compile(title)).get_by_role("link").click()
+    expect(visit.page.get_by_role("heading", name=title)).to_be_visible()
+
+
+def offer_terms(visit: Visit, form: str, amount: str, note: str) -> None:
+    section = visit.page.locator(f"#form-{form}")
+    section.get_by_label("金额（元，退款和赔偿必填）").fill(amount)
+    section.get_by_label("说明").fill(note)
+    section.get_by_role("button").click()
+
+
+@pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
+def test_a_complaint_goes_from_wizard_through_mediation_to_a_signed_agreement(
+    open_tab: Any, width: int, tmp_path: Path, artifacts: Path
+) -> None:
+    title = f"蓝牙耳机左耳无声（{width}）"
+    alice = open_tab("alice", width=width)
+    alice.login("alice")
+    case_path = file_complaint(alice, title, order_screenshot(tmp_path))
+
+    shop = open_tab("shop", width=width)
+    shop.login("shop-beijing")
+    open_case_from(shop, "/merchant/inbox", title)
+    assert "****" in shop.page.locator("dl.facts").inner_text()  # the phone is masked
+    offer_terms(shop, "offer", "", "")
+    expect(shop.page.locator("#form-offer .field-error")).to_have_text("退款或赔偿须写明金额")
+    shop.check("offer-error")
+    offer_terms(shop, "offer", "100", "退一百元，不退货")
+    expect(shop.page.get_by_text("商家的解决方案")).to_be_visible()
+    shop.check("offer-made")
+
+    alice.go(case_path)
+    alice.page.locator("#form-reject").get_by_label("拒绝的理由").fill("耳机坏了，只退一百元不合理")
+    alice.page.get_by_role("button", name="拒绝方案").click()
+    expect(alice.page.locator(".status").first).to_have_text("调解中")
+    alice.check("offer-rejected")
+
+    mediator = open_tab("mediator", width=width)
+    mediator.login("mediator")
+    open_case_from(mediator, "/mediator/queue", title)
+    mediator.page.get_by_role("button", name="认领此案").click()
+    expect(mediator.page.locator("dl.facts")).to_contain_text("王调解")
+    offer_terms(mediator, "propose", "299", "全额退款，消费者寄回耳机")
+    expect(mediator.page.get_by_text("调解员的调解方案")).to_be_visible()
+    mediator.check("proposal")
+
+    alice.go(case_path)
+    alice.page.get_by_role("button", name="接受方案").click()
+    expect(alice.page.get_by_text("消费者已同意")).to_be_visible()
+    shop.go(case_path)
+    shop.page.get_by_role("button", name="接受方案").click()
+    expect(shop.page.locator(".status").first).to_have_text("已达成调解协议")
+    shop.check("agreement")
+
+    with alice.page.expect_download() as download:
+        alice.go(case_path)
+        alice.check("agreement-ready")
+        alice.page.get_by_role("link", name="下载调解协议书（PDF）").click()
+    pdf = artifacts / f"a-{width}-mediation-agreement.pdf"
+    download.value.save_as(pdf)
+    text = pdf_text(pdf)
+    for expected in ("调解协议书", "张晓丽", "北京京东方数码科技有限公司", "王调解", "299.00"):
+        assert expected in text, f"{expected} missing from the PDF text"
+
+
+def test_b_a_silent_merchant_is_escalated_by_the_worker_and_the_referral_reaches_the_regulator(
+    open_tab: Any, live_server: LiveServer, artifacts: Path
+) -> None:
+    title = "年货礼盒临期未告知"
+    live_server.cli("worker", "--once")
+    mediator = open_tab("mediator")
+    mediator.login("mediator")
+    open_case_from(mediator, "/mediator/queue", title)
+    expect(mediator.page.locator(".timeline")).to_contain_text("申请调解")
+    mediator.page.get_by_role("button", name="认领此案").click()
+    section = mediator.page.locator("#form-fail")
+    section.locator("summary").click()
+    section.get_by_label("调解未成的原因").fill("商家始终未答复，也不参加调解")
+    section.get_by_role("button", name="记录调解未成").click()
+    expect(mediator.page.locator(".status").first).to_have_text("已移交监管部门")
+    mediator.check("referred")
+
+    regulator = open_tab("regulator")
+    regulator.login("regulator-hangzhou")
+    regulator.go("/regulator/referrals")
+    # The statutory clock runs from the referral: 15 working days to check and decide.
+    expect(regulator.page.get_by_role("row", name=re.compile(title))).to_contain_text("截止")
+    open_case_from(regulator, "/regulator/referrals", title)
+    regulator.check("referral")
+    with regulator.page.expect_download() as download:
+        regulator.page.get_by_role("link", name="下载案件材料（PDF）").click()
+    dossier = artifacts / "b-referral-dossier.pdf"
+    download.value.save_as(dossier)
+    text = pdf_text(dossier)
+    for expected in ("移交市场监管部门", "李文博", "杭州西湖年货食品有限公司", "商家始终未答复"):
+        assert expected in text, f"{expected} missing from the dossier text"
+    chengdu = open_tab("chengdu")
+    chengdu.login("regulator-chengdu")
+    chengdu.check("referrals")
+    expect(chengdu.page.get_by_text("定制窗帘尺寸错误")).to_be_visible()
+    expect(chengdu.page.get_by_text(title)).to_have_count(0)
+
+
+def test_c_a_consumer_cannot_open_another_consumers_case_by_its_address(open_tab: Any) -> None:
+    alice = open_tab("alice")
+    alice.login("alice")
+    alice.go("/cases")
+    href = alice.page.locator("table.cases a").first.get_attribute("href")
+    assert href is not None
+    bob = open_tab("bob")
+    bob.login("bob")
+    response = bob.page.goto(bob.base + href)
+    assert response is not None
+    assert response.status == 404
+    expect(bob.page.get_by_role("heading", name="找不到该页面")).to_be_visible()
+    bob.check("not-found")
+
+
+def test_e_the_pages_switch_to_english_and_back(open_tab: Any) -> None:
+    visitor = open_tab("visitor", width=375)
+    visitor.go("/")
+    visitor.check("home-zh")
+    visitor.page.get_by_role("link", name="English").click()
+    expect(visitor.page.locator("html")).to_have_attribute("lang", "en")
+    expect(visitor.page.get_by_role("link", name="Rights guide", exact=True)).to_be_visible()
+    visitor.check("home-en")
+    visitor.go("/rights?q=退货")
+    visitor.check("rights-en")
+    visitor.go("/login")
+    visitor.page.get_by_label("Username").fill("alice")
+    visitor.page.get_by_label("Password").fill("wrong password")
+    visitor.page.get_by_role("button", name="Sign in").click()
+    expect(visitor.page.get_by_text("Wrong username or password")).to_be_visible()
+    visitor.check("login-error-en")
+    visitor.page.get_by_label("Password").fill(DEMO_PASSWORD)
+    visitor.page.get_by_role("button", name="Sign in").click()
+    expect(visitor.page.get_by_role("heading", name="My complaints")).to_be_visible()
+    visitor.check("cases-en")
+    visitor.page.locator("table.cases a").first.click()
+    expect(visitor.page.get_by_role("heading", name="Timeline")).to_be_visible()
+    visitor.check("case-en")
+    visitor.go("/complaints/new")
+    expect(visitor.page.get_by_text("Step 1: what happened")).to_be_visible()
+    visitor.check("wizard-en")
+    visitor.go("/login")
+    visitor.page.get_by_role("link", name="中文").click()
+    expect(visitor.page.locator("html")).to_have_attribute("lang", "zh-CN")
+    visitor.check("login-zh")
+
+
+def test_f_a_hotline_operator_records_a_callers_complaint_in_one_form(open_tab: Any) -> None:
+    operator = open_tab("operator")
+    operator.login("operator")
+    expect(operator.page.get_by_role("heading", name="热线受理：记录来电人的投诉")).to_be_visible()
+    page = operator.page
+    page.get_by_label("来电人姓名 *").fill("赵大妈")
+    page.get_by_label("来电人电话 *").fill("13912345678")
+    page.get_by_label("问题类型 *").select_option(label="延迟发货/送达")
+    page.get_by_label("一句话概括 *").fill("年货礼盒下单两周未发货")
+    page.get_by_label("详细经过 *").fill("两周前下单的年货礼盒一直没有发货，客服不回复。")
+    page.get_by_label("被投诉的店铺 *").select_option(label="西湖年货坊（拼多多）")
+    page.get_by_label("诉求 *").select_option(label="退款")
+    page.get_by_label("要求的金额（元，赔偿必填）").fill("168")
+    operator.check("intake")
+    page.get_by_role("button", name="下一步：核对").click()
+    expect(page.get_by_text("139****5678")).to_be_visible()  # the caller's phone, masked
+    operator.check("review")
+    page.get_by_role("button", name="确认提交").click()
+    expect(page.get_by_role("heading", name="投诉已受理")).to_be_visible()
+    operator.check("filed")
+
+
+def test_g_every_public_page_and_my_data_pass_the_same_checks(open_tab: Any) -> None:
+    alice = open_tab("alice", width=375)
+    alice.login("alice")
+    for path, name in (
+        ("/", "home"),
+        ("/rights", "rights"),
+        ("/merchants", "merchants"),
+        ("/verify", "verify"),
+        ("/account/data", "my-data"),
+    ):
+        alice.go(path)
+        alice.check(name)
+    alice.go("/merchants")
+    alice.page.get_by_role("link", name="北京京东方数码科技有限公司").click()
+    expect(alice.page.get_by_text("京东方数码旗舰店")).to_be_visible()
+    alice.check("merchant")
+    with alice.page.expect_download() as download:
+        alice.go("/account/data")
+        alice.page.get_by_role("link", name="导出我的数据（JSON）").click()
+    assert '"username": "alice"' in Path(download.value.path()).read_text(encoding="utf-8")
+
+
+def test_h_without_javascript_the_forms_still_work_by_plain_posts(open_tab: Any) -> None:
+    shop = open_tab("shop-nojs", javascript=False)
+    shop.login("shop-beijing")
+    shop.go("/merchant/inbox")
+    shop.page.locator("table.cases a").first.click()
+    case_path = shop.page.url
+    reply = shop.page.locator("#form-reply")
+    reply.locator("summary").click()
+    reply.get_by_role("button", name="发送答复").click()
+    # The error is shown beside the field, on a whole page this time.
+    expect(shop.page.locator("#form-reply .field-error")).to_be_visible()
+    expect(shop.page.locator("#form-reply textarea")).to_have_attribute("aria-invalid", "true")
+    shop.check("reply-error")
+    shop.page.locator("#form-reply textarea").fill("您好，已安排专人处理，明天给您答复。")
+    shop.page.locator("#form-reply").get_by_role("button", name="发送答复").click()
+    assert shop.page.url == case_path  # post, redirect, get
+    expect(shop.page.locator(".timeline")).to_contain_text("已安排专人处理")
+    shop.check("replied")
