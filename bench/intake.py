@@ -145,10 +145,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
     args = parser.parse_args()
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as tmp:
-            run("sqlite", f"sqlite:///{tmp}/bench.db", args.requests, args.concurrency, 1)
+            run("sqlite", f"sqlite:///{tmp}/bench.db", args.requests, args.concurrency,
+                args.workers)
     if args.only in (None, "postgres"):
         admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
         try:
