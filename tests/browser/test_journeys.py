@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -67,19 +68,69 @@ def file_complaint(alice: Visit, title: str, screenshot: Path) -> str:
     page.get_by_label("商品名称").fill("蓝牙耳机 X2")
     page.get_by_label("签收日期").fill(_beijing_days_ago(3))
     page.get_by_label("诉求 *").select_option(label="退款")
+    # A refund above the price paid is flagged with the ceiling, but does not block the form.
+    page.get_by_label("要求的金额（元，赔偿必填）").fill("599")
+    page.get_by_label("要求的金额（元，赔偿必填）").press("Tab")
+    expect(page.locator("#assist .claim-check")).to_contain_text("法律支持的上限：¥299.00")
+    alice.check("wizard-claim-flagged")
     page.get_by_label("要求的金额（元，赔偿必填）").fill("299")
     page.get_by_label("要求的金额（元，赔偿必填）").press("Tab")
+    expect(page.locator("#assist .claim-check")).to_have_count(0)
     # The findings beside the form follow what was typed: signed for 3 days ago, a defect.
     expect(page.locator("#assist")).to_contain_text("收货后7日内")
     alice.check("wizard-filled")
     page.get_by_role("button", name="下一步：核对").click()
     expect(page.get_by_role("heading", name="第 4 步：核对后提交")).to_be_visible()
+    expect(page.get_by_text("识别过的订单截图将作为证据保存")).to_be_visible()
     alice.check("wizard-review")
     page.get_by_role("button", name="确认提交").click()
     expect(page.get_by_role("heading", name=title)).to_be_visible()
     assert CASE_URL.search(page.url)
+    # The screenshot read in the wizard is kept as the case's first evidence.
+    expect(page.locator("#evidence")).to_contain_text("order.png")
+    expect(page.locator("#evidence")).to_contain_text("提交投诉时识别的订单截图")
     alice.check("case-filed")
     return page.url.removeprefix(alice.base)
+
+
+CHAT_LOG = """2026-11-20 14:03:22 张晓丽：耳机左耳没有声音，可以退货吗？
+2026-11-20 14:05:10 京东方客服：亲，需要先寄回检测哦
+2026-11-21 09:12:45 张晓丽：已经寄回三天了，请尽快处理
+"""
+
+
+def upload_chat_log(alice: Visit, folder: Path) -> None:
+    chat = folder / "聊天记录.txt"
+    chat.write_text(CHAT_LOG, encoding="utf-8")
+    panel = alice.page.locator("#evidence")
+    panel.locator("summary", has_text="提交证据").click()
+    panel.get_by_role("button", name="上传证据").click()
+    expect(panel.locator(".field-error")).to_have_text("请选择要上传的文件")
+    panel.get_by_label("文件", exact=True).set_input_files(chat)
+    panel.get_by_label("这是聊天记录导出（文本或 JSON）").check()
+    panel.get_by_label("说明（这份证据证明什么）").fill("客服要求先寄回检测，之后一直未处理")
+    panel.get_by_role("button", name="上传证据").click()
+    expect(panel).to_contain_text("聊天记录.txt")
+    panel.locator("summary", has_text="查看聊天记录").click()
+    expect(panel.locator("pre")).to_contain_text("京东方客服：亲，需要先寄回检测哦")
+    alice.check("evidence-uploaded")
+
+
+def download_and_verify_package(
+    alice: Visit, live_server: LiveServer, artifacts: Path, name: str
+) -> None:
+    live_server.cli("worker", "--once")  # the log writer seals the case's records
+    with alice.page.expect_download() as download:
+        alice.page.get_by_role("link", name="下载证据包").click()
+    package = artifacts / name
+    download.value.save_as(package)
+    with zipfile.ZipFile(package) as archive:
+        manifest = archive.read("manifest.json").decode("utf-8")
+        files = [n for n in archive.namelist() if n.startswith("files/")]
+    assert len(files) == 2
+    assert "聊天记录.txt" in manifest
+    assert "order.png" in manifest
+    live_server.cli("verify", str(package))  # asserts the exit status is 0
 
 
 def pdf_text(pdf: Path) -> str:
@@ -106,12 +157,13 @@ def offer_terms(visit: Visit, form: str, amount: str, note: str) -> None:
 
 @pytest.mark.parametrize("width", [1280, 375], ids=["desktop", "phone"])
 def test_a_complaint_goes_from_wizard_through_mediation_to_a_signed_agreement(
-    open_tab: Any, width: int, tmp_path: Path, artifacts: Path
+    open_tab: Any, width: int, tmp_path: Path, artifacts: Path, live_server: LiveServer
 ) -> None:
     title = f"蓝牙耳机左耳无声（{width}）"
     alice = open_tab("alice", width=width)
     alice.login("alice")
     case_path = file_complaint(alice, title, order_screenshot(tmp_path))
+    upload_chat_log(alice, tmp_path)
 
     shop = open_tab("shop", width=width)
     shop.login("shop-beijing")
@@ -156,6 +208,7 @@ def test_a_complaint_goes_from_wizard_through_mediation_to_a_signed_agreement(
     text = pdf_text(pdf)
     for expected in ("调解协议书", "张晓丽", "北京京东方数码科技有限公司", "王调解", "299.00"):
         assert expected in text, f"{expected} missing from the PDF text"
+    download_and_verify_package(alice, live_server, artifacts, f"a-{width}-evidence-package.zip")
 
 
 def test_b_a_silent_merchant_is_escalated_by_the_worker_and_the_referral_reaches_the_regulator(

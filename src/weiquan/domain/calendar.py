@@ -18,6 +18,7 @@ they do not cover: a deadline is never guessed.
 from __future__ import annotations
 
 import calendar as _stdlib_calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
@@ -131,6 +132,15 @@ def add_years(start: date, years: int, cal: WorkdayCalendar) -> date:
 def end_of_day(day: date) -> datetime:
     """民法典 Art 203: a period ends at 24:00 Beijing time, i.e. the next midnight, as UTC-aware."""
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=CHINA_TZ)
+
+
+def due_or_note(compute: Callable[[], date]) -> tuple[datetime | None, str]:
+    """A deadline (the end of the computed day), or ``None`` and the reason when the holiday
+    calendar does not cover it yet: never a guess."""
+    try:
+        return end_of_day(compute()), ""
+    except CalendarOutOfRange as exc:
+        return None, exc.message
 
 
 def china_date(moment: datetime) -> date:

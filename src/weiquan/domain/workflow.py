@@ -16,7 +16,7 @@ from weiquan.domain.calendar import (
     add_calendar_days,
     add_working_days,
     china_date,
-    end_of_day,
+    due_or_note,
     working_days_between,
 )
 from weiquan.domain.cases import (
@@ -29,7 +29,7 @@ from weiquan.domain.cases import (
     Purpose,
     require_text,
 )
-from weiquan.domain.errors import CalendarOutOfRange, Conflict, ValidationFailed
+from weiquan.domain.errors import Conflict, ValidationFailed
 from weiquan.domain.lifecycle import Action, CaseStatus
 
 LIMITATION_YEARS = 3  # 暂行办法 Art 15(4); 民法典 Art 188
@@ -51,14 +51,6 @@ class DeadlinePolicy:
             value = getattr(self, name)
             if not 1 <= value <= 365:
                 raise ValidationFailed(f"{name} 应在 1 到 365 天之间", field=name)
-
-
-def _due(compute: Callable[[], date]) -> tuple[datetime | None, str]:
-    """A deadline, or ``None`` and the reason when the holiday calendar does not cover it yet."""
-    try:
-        return end_of_day(compute()), ""
-    except CalendarOutOfRange as exc:
-        return None, exc.message
 
 
 def admissibility(case: Case, at: datetime) -> InadmissibleGround | None:
@@ -100,8 +92,10 @@ def submit(
         case.closed_at = at
         return
     start = china_date(at)
-    reply_due, note_1 = _due(lambda: add_working_days(start, policy.reply_working_days, cal))
-    nego_due, note_2 = _due(lambda: add_working_days(start, policy.negotiation_working_days, cal))
+    reply_due, note_1 = due_or_note(lambda: add_working_days(start, policy.reply_working_days, cal))
+    nego_due, note_2 = due_or_note(
+        lambda: add_working_days(start, policy.negotiation_working_days, cal)
+    )
     case.deadlines.reply_due_at, case.deadlines.negotiation_due_at = reply_due, nego_due
     case.deadlines.note = note_1 or note_2
     case.apply(
@@ -379,8 +373,10 @@ def _mediation_due(
     working days up to the 60-day bound can still be counted exactly: fewer than 45 proves the
     60-day bound is the earlier one, so the deadline is known without guessing any holiday.
     """
-    by_working, note_1 = _due(lambda: add_working_days(start, policy.mediation_working_days, cal))
-    by_calendar, note_2 = _due(
+    by_working, note_1 = due_or_note(
+        lambda: add_working_days(start, policy.mediation_working_days, cal)
+    )
+    by_calendar, note_2 = due_or_note(
         lambda: add_calendar_days(start, policy.mediation_calendar_days, cal)
     )
     due: datetime | None = None
@@ -415,7 +411,7 @@ def _start_mediation(
 
 def _start_fulfilment(case: Case, at: datetime, days: int, cal: WorkdayCalendar) -> None:
     start = china_date(at)
-    due, note = _due(lambda: add_calendar_days(start, days, cal))
+    due, note = due_or_note(lambda: add_calendar_days(start, days, cal))
     case.deadlines.fulfilment_due_at = due
     case.deadlines.mediation_due_at = case.deadlines.reply_due_at = None
     case.deadlines.negotiation_due_at = None
@@ -506,10 +502,10 @@ def refresh_open_deadlines(
     start = china_date(entered_at)
     d = case.deadlines
     if case.status is CaseStatus.NEGOTIATION:
-        d.reply_due_at, note_1 = _due(
+        d.reply_due_at, note_1 = due_or_note(
             lambda: add_working_days(start, policy.reply_working_days, cal)
         )
-        d.negotiation_due_at, note_2 = _due(
+        d.negotiation_due_at, note_2 = due_or_note(
             lambda: add_working_days(start, policy.negotiation_working_days, cal)
         )
         d.note = note_1 or note_2
@@ -518,7 +514,7 @@ def refresh_open_deadlines(
     elif case.status in (CaseStatus.SETTLED, CaseStatus.AGREEMENT):
         accepted = [o for o in case.offers if o.state is OfferState.ACCEPTED]
         days = accepted[-1].fulfil_within_days if accepted else policy.fulfilment_calendar_days
-        d.fulfilment_due_at, d.note = _due(lambda: add_calendar_days(start, days, cal))
+        d.fulfilment_due_at, d.note = due_or_note(lambda: add_calendar_days(start, days, cal))
     else:
         d.note = ""
     return not d.note

@@ -171,3 +171,35 @@ def custody(svc: Services, evidence_id: str, *, principal: Principal) -> list[Cu
             raise NotFound("找不到该证据")
         visible_case(uow, principal, record.case_id, for_update=False)
         return uow.evidence.custody_of(evidence_id)
+
+
+def stage_file(svc: Services, chunks: Iterable[bytes]) -> StoredBlob:
+    """Keeps a file that arrives before its case exists (the wizard's order screenshot).
+
+    Stored bytes are content-addressed and inert until a record refers to them, so a staged file
+    that is never attached costs only its space.
+    """
+    return svc.blobs.put_stream(chunks, max_bytes=svc.max_upload_bytes)
+
+
+def add_staged_evidence(
+    svc: Services,
+    *,
+    case_id: str,
+    sha256: str,
+    filename: str,
+    principal: Principal,
+    now: datetime,
+    description: str = "",
+) -> EvidenceRecord:
+    """Attaches a staged file to a case as evidence, through the same checks as an upload."""
+    with svc.blobs.open(sha256) as stream:
+        return add_evidence(
+            svc,
+            case_id=case_id,
+            chunks=iter(lambda: stream.read(1 << 20), b""),
+            filename=filename,
+            principal=principal,
+            now=now,
+            description=description,
+        )

@@ -1,4 +1,4 @@
-"""Read-only views the pages need beside a case: who the parties are, by name."""
+"""Read-only views the pages need: a case's parties by name, a merchant's public profile."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from dataclasses import dataclass
 
 from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.cases import Case, CaseEvent
+from weiquan.domain.errors import NotFound
+from weiquan.domain.lifecycle import CaseStatus
+from weiquan.domain.trust import reviews as rv
 from weiquan.services import cases as case_service
+from weiquan.services import trust_grades, trust_pledges, trust_vetting
 from weiquan.services.context import Services
 from weiquan.services.ports import MerchantRecord, ShopRecord, UnitOfWork
 
@@ -71,3 +75,55 @@ def active_mediators(svc: Services) -> list[tuple[str, str]]:
         return [
             (u.id, u.display_name) for u in uow.users.list_by_role(Role.MEDIATOR) if u.is_active
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class MerchantProfile:
+    merchant: MerchantRecord
+    shops: list[ShopRecord]
+    grade: trust_grades.GradeView
+    vetting_status: str
+    pledges: list[trust_pledges.PledgeStanding]
+    reviews: list[rv.PublicReview]
+
+
+def merchant_profile(svc: Services, merchant_id: str, *, reviews: int = 50) -> MerchantProfile:
+    """What anyone may see of a merchant: shops, grade and why, pledges, and the reviews (a
+    hidden review as its public notice). NotFound for an unknown merchant."""
+    with svc.uow(readonly=True) as uow:
+        merchant = uow.merchants.get(merchant_id)
+        if merchant is None:
+            raise NotFound("找不到该商家")
+        shops = uow.merchants.shops_of(merchant_id)
+        shown = [
+            rv.public_view(r) for r in uow.reviews.find(merchant_id=merchant_id, limit=reviews)
+        ]
+    return MerchantProfile(
+        merchant=merchant,
+        shops=shops,
+        grade=trust_grades.merchant_grade(svc, merchant_id),
+        vetting_status=trust_vetting.public_status(svc, merchant_id),
+        pledges=trust_pledges.pledges_of(svc, merchant_id),
+        reviews=shown,
+    )
+
+
+def reviewable_cases(svc: Services, merchant_id: str, *, principal: Principal) -> list[Case]:
+    """The consumer's own complaints against this merchant that have no review from them yet."""
+    if principal.role is not Role.CONSUMER:
+        return []
+    cases, _ = case_service.list_cases(svc, principal=principal, limit=200)
+    mine = [c for c in cases if c.merchant_id == merchant_id and c.status is not CaseStatus.DRAFT]
+    with svc.uow(readonly=True) as uow:
+        return [
+            c
+            for c in mine
+            if not uow.reviews.find(case_id=c.id, author_id=principal.user_id, limit=1)
+        ]
+
+
+def display_names(svc: Services, user_ids: set[str]) -> dict[str, str]:
+    """User id → display name, for staff lists that name who did what."""
+    with svc.uow(readonly=True) as uow:
+        found = {uid: uow.users.get(uid) for uid in user_ids}
+    return {uid: user.display_name for uid, user in found.items() if user is not None}

@@ -42,6 +42,17 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 ID = sa.String(36)
 
+
+def serial_id() -> sa.Column[int]:
+    """An auto-incrementing 64-bit key (plain INTEGER on SQLite, where only that autoincrements)."""
+    return sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    )
+
+
 users = sa.Table(
     "users",
     metadata,
@@ -153,12 +164,7 @@ offers = sa.Table(
 case_events = sa.Table(
     "case_events",
     metadata,
-    sa.Column(
-        "id",
-        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    ),
+    serial_id(),
     sa.Column("case_id", ID, sa.ForeignKey("cases.id"), nullable=False),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("action", sa.String(30), nullable=False),
@@ -217,12 +223,7 @@ evidence = sa.Table(
 custody_events = sa.Table(
     "custody_events",
     metadata,
-    sa.Column(
-        "id",
-        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    ),
+    serial_id(),
     sa.Column("evidence_id", ID, sa.ForeignKey("evidence.id"), nullable=False, index=True),
     sa.Column("action", sa.String(20), nullable=False),
     sa.Column("actor_role", sa.String(20), nullable=False),

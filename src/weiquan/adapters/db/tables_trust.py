@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from weiquan.adapters.db.tables import ID, UtcDateTime, metadata
+from weiquan.adapters.db.tables import ID, UtcDateTime, metadata, serial_id
 
 
 def _record_table(name: str, *columns: sa.Column[object]) -> sa.Table:
@@ -54,12 +54,7 @@ trust_disputes = _record_table(
 trust_events = sa.Table(
     "trust_events",
     metadata,
-    sa.Column(
-        "id",
-        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    ),
+    serial_id(),
     sa.Column("subject_kind", sa.String(20), nullable=False),
     sa.Column("subject_id", ID, nullable=False),
     sa.Column("seq", sa.Integer, nullable=False),
@@ -120,12 +115,7 @@ trust_grade_sums = sa.Table(
 trust_grade_history = sa.Table(
     "trust_grade_history",
     metadata,
-    sa.Column(
-        "id",
-        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    ),
+    serial_id(),
     sa.Column("merchant_id", ID, sa.ForeignKey("merchants.id"), nullable=False, index=True),
     sa.Column("at", UtcDateTime, nullable=False),
     sa.Column("score", sa.Float, nullable=False),

@@ -16,10 +16,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from weiquan.domain.accounts import Actor, Role
-from weiquan.domain.calendar import WorkdayCalendar, add_working_days, china_date
+from weiquan.domain.calendar import WorkdayCalendar, add_working_days, china_date, due_or_note
 from weiquan.domain.cases import require_text
 from weiquan.domain.errors import Conflict, ValidationFailed
-from weiquan.domain.trust.tracking import Move, Tracked, due_or_note, iso, roles
+from weiquan.domain.trust.tracking import Move, Tracked, iso, roles
 
 DECIDE_WORKING_DAYS = 15
 EXTENSION_WORKING_DAYS = 15

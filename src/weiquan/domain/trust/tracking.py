@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from weiquan.domain.accounts import Actor, Role
-from weiquan.domain.calendar import end_of_day
 from weiquan.domain.errors import (
-    CalendarOutOfRange,
     ValidationFailed,
 )
 from weiquan.domain.transitions import checked_move
@@ -92,15 +90,6 @@ class Tracked:
         self.updated_at = at
         self.new_events.append(event)
         return event
-
-
-def due_or_note(compute: Callable[[], date]) -> tuple[datetime | None, str]:
-    """A deadline, or ``None`` and the reason when the holiday calendar does not cover it:
-    never a guess."""
-    try:
-        return end_of_day(compute()), ""
-    except CalendarOutOfRange as exc:
-        return None, exc.message
 
 
 def iso(moment: datetime | None) -> str | None:

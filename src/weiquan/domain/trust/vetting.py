@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from weiquan.domain.accounts import Actor, Role
-from weiquan.domain.calendar import WorkdayCalendar, add_months, china_date
+from weiquan.domain.calendar import WorkdayCalendar, add_months, china_date, due_or_note
 from weiquan.domain.cases import require_text
 from weiquan.domain.errors import Conflict, ValidationFailed
 from weiquan.domain.identifiers import UsccCheck, validate_region_code, validate_uscc
-from weiquan.domain.trust.tracking import Move, Tracked, due_or_note, iso, roles
+from weiquan.domain.trust.tracking import Move, Tracked, iso, roles
 
 REVERIFY_MONTHS = 6
 CONTACT_CODE_MINUTES = 30

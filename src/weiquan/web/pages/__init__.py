@@ -10,10 +10,13 @@ from weiquan.web.pages import (
     complaints,
     documents,
     dossier,
+    evidence,
+    loss,
     mediator,
     merchant,
     public,
     regulator,
+    trust,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -23,9 +26,12 @@ for module in (
     cases,
     documents,
     dossier,
+    evidence,
+    loss,
     merchant,
     mediator,
     regulator,
+    trust,
     account,
 ):
     router.include_router(module.router)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.cases import Case
@@ -23,6 +24,7 @@ from weiquan.web.pages.case_findings import case_findings
 from weiquan.web.pages.common import is_htmx, redirect, render, require_login
 from weiquan.web.pages.documents import agreement_available
 from weiquan.web.pages.dossier import failure_event
+from weiquan.web.pages.evidence import evidence_context, store_upload
 from weiquan.web.security import require_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -90,6 +92,7 @@ def _case_context(
         "dossier_ready": failure_event(view.events) is not None,
         "form_error": None,
         "values": ActionForm(),
+        **evidence_context(svc, view.case, principal),
         **extra,
     }
 
@@ -183,3 +186,38 @@ def _act(
             request, "cases/_case_body.html", who, **_case_context(svc, case_id, who, now)
         )
     return redirect(f"/cases/{case_id}")
+
+
+@router.post("/cases/{case_id}/evidence")
+async def upload_evidence(
+    case_id: str, request: Request, principal: PagePrincipal, svc: ServicesDep, now: NowDep
+) -> Response:
+    who = require_login(principal)
+    submitted = await request.form()
+    raw = {k: v for k, v in submitted.items() if isinstance(v, str)}
+    upload = submitted.get("file")
+    file = upload if isinstance(upload, UploadFile) else None
+    return await run_in_threadpool(_upload, request, svc, who, case_id, now, raw, file)
+
+
+def _upload(
+    request: Request,
+    svc: Services,
+    who: Principal,
+    case_id: str,
+    now: Any,
+    raw: dict[str, str],
+    file: UploadFile | None,
+) -> Response:
+    require_csrf(request, raw.get("csrf", ""))
+    values, refusal = store_upload(svc, who, case_id, now, raw, file)
+    if refusal is None:
+        if is_htmx(request):
+            context = _case_context(svc, case_id, who, now)
+            return render(request, "cases/_case_body.html", who, **context)
+        return redirect(f"/cases/{case_id}#evidence-title")
+    error_context = {"evidence_error": refusal, "evidence_values": values}
+    context = _case_context(svc, case_id, who, now, **error_context)
+    if is_htmx(request):
+        return render(request, "cases/_case_body.html", who, **context)
+    return render(request, "cases/case.html", who, status_code=422, **context)

@@ -70,6 +70,7 @@ class ComplaintForm:
     handled_elsewhere: str = ""
     caller_name: str = ""
     caller_phone: str = ""
+    keep_screenshot: str = ""
 
     @classmethod
     def from_raw(cls, raw: dict[str, str]) -> ComplaintForm:
@@ -161,6 +162,14 @@ def to_command(form: ComplaintForm, *, platform: str, hotline: bool) -> FileComp
         handled_elsewhere=form.handled_elsewhere == "on",
         caller=caller,
     )
+
+
+def claims_body(form: ComplaintForm, facts: dict[str, Any]) -> dict[str, Any] | None:
+    """The claim check's input, once a claim is chosen: the facts and the one claim as typed."""
+    if form.claim_kind not in {k.value for k in ClaimKind}:
+        return None
+    claim = {"kind": form.claim_kind, "amount_fen": _fen(form.claim_amount, "claim_amount")}
+    return {"facts": facts, "claims": [claim]}
 
 
 def rules_facts(form: ComplaintForm, today: date) -> dict[str, Any]:

@@ -7,6 +7,8 @@ findings and the hint as the person types; without JavaScript the "check" button
 
 from __future__ import annotations
 
+from contextlib import suppress
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -21,9 +23,10 @@ from weiquan.domain.calendar import china_date
 from weiquan.domain.cases import Category, ClaimKind
 from weiquan.domain.errors import DomainError
 from weiquan.services import cases as case_service
+from weiquan.services import evidence as evidence_service
 from weiquan.services import merchants
 from weiquan.services.context import Services
-from weiquan.services.rules import assess_facts
+from weiquan.services.rules import assess_claims, assess_facts
 from weiquan.web.api_rules import rules_calendar
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.i18n import gettext
@@ -32,6 +35,7 @@ from weiquan.web.pages.complaint_form import (
     FIELD_INPUTS,
     GOODS_KINDS,
     ComplaintForm,
+    claims_body,
     missing_fields,
     rules_facts,
     to_command,
@@ -49,9 +53,14 @@ def civility_checker() -> CivilityChecker:
 
 
 def _findings(request: Request, form: ComplaintForm, now: Any) -> dict[str, Any]:
+    """The findings, and once a claim is chosen, whether the law supports it (never blocking)."""
     try:
         facts = rules_facts(form, china_date(now))
-        return {"result": assess_facts(facts, calendar=rules_calendar(request)), "error": None}
+        calendar = rules_calendar(request)
+        body = claims_body(form, facts)
+        if body is None:
+            return {"result": assess_facts(facts, calendar=calendar), "error": None}
+        return {"result": assess_claims(body, calendar=calendar), "error": None}
     except DomainError as exc:
         return {"result": None, "error": exc.message}
 
@@ -109,6 +118,7 @@ async def file_complaint(
     screenshot = submitted.get("screenshot")
     if raw.get("step") == "ocr" and isinstance(screenshot, UploadFile):
         image = await screenshot.read(MAX_SCREENSHOT + 1)
+        raw["screenshot_name"] = screenshot.filename or "order.png"
         return await run_in_threadpool(_screenshot, request, svc, who, now, raw, image)
     return await run_in_threadpool(_submit, request, svc, who, now, raw, hotline=False)
 
@@ -141,6 +151,8 @@ def _submit(
         cmd = to_command(form, platform=shops.get(form.shop_id, ""), hotline=hotline)
         if step == "submit":
             case, _ = case_service.file_complaint(svc, cmd, principal=who, now=now)
+            if not hotline:
+                _attach_screenshot(request, svc, who, now, case.id, keep=form.keep_screenshot)
             return redirect(f"/cases/{case.id}" if not hotline else f"/hotline/filed/{case.number}")
     except DomainError as exc:
         field = FIELD_INPUTS.get(exc.field or "", exc.field or "form")
@@ -169,15 +181,43 @@ def _screenshot(
         return _form_with_errors(request, svc, who, now, form, errors, hotline=False)
     try:
         form, read = read_screenshot(form, image, _shops(svc))
+        staged = evidence_service.stage_file(svc, [image])
     except DomainError as exc:
         return _form_with_errors(
             request, svc, who, now, form, {"screenshot": exc.message}, hotline=False
         )
+    # Kept until the complaint is filed, when the consumer may attach it as evidence; the signed
+    # session cookie holds the reference, so a form field cannot point at someone else's file.
+    request.session[_STAGED] = {"sha256": staged.sha256, "name": raw["screenshot_name"][:200]}
+    form = replace(form, keep_screenshot="on")
     findings = _findings(request, form, now)
     context = _form_context(
         svc, form, hotline=False, findings=findings, ocr_read=read, ocr_done=True
     )
     return render(request, "complaints/new.html", who, **context)
+
+
+_STAGED = "wizard_screenshot"
+
+
+def _attach_screenshot(
+    request: Request, svc: Services, who: Principal, now: Any, case_id: str, *, keep: str
+) -> None:
+    """Attaches the screenshot read in the wizard, when the consumer chose to keep it."""
+    staged = request.session.pop(_STAGED, None)
+    if keep != "on" or not isinstance(staged, dict):
+        return
+    # The complaint stands if this fails; the case page offers the upload again.
+    with suppress(DomainError):
+        evidence_service.add_staged_evidence(
+            svc,
+            case_id=case_id,
+            sha256=str(staged["sha256"]),
+            filename=str(staged["name"]),
+            principal=who,
+            now=now,
+            description=gettext("提交投诉时识别的订单截图"),
+        )
 
 
 def _form_with_errors(

@@ -102,16 +102,6 @@ def merchant_directory(request: Request, principal: PagePrincipal, svc: Services
     return render(request, "public/merchants.html", principal, directory=directory)
 
 
-@router.get("/merchants/{merchant_id}")
-def merchant_page(
-    merchant_id: str, request: Request, principal: PagePrincipal, svc: ServicesDep
-) -> Response:
-    entry = next((e for e in views.merchant_directory(svc) if e[0].id == merchant_id), None)
-    if entry is None:
-        raise NotFound(gettext("找不到该商家"))
-    return render(request, "public/merchant.html", principal, merchant=entry[0], shops=entry[1])
-
-
 @router.get("/verify")
 def verify_guide(request: Request, principal: PagePrincipal) -> Response:
     return render(request, "public/verify.html", principal)
