@@ -13,7 +13,7 @@ from weiquan.adapters.pdf import render_evidence_certificate
 from weiquan.adapters.tlog.keys import KeyStore
 from weiquan.adapters.tlog.proof_source import LogProofSource
 from weiquan.services import packages
-from weiquan.web.deps import ApiPrincipal, NowDep, ServicesDep, get_app_context
+from weiquan.web.deps import ApiPrincipal, NowDep, ServicesDep
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
 _CHUNK = 1 << 20
@@ -31,7 +31,7 @@ def download_package(
     """The evidence package of a case, for its parties: files, manifest, history, inclusion
     proofs, the signed checkpoint, the log's key and the certificate PDF. 409 while a record is
     still being written to the log (retry in a few seconds)."""
-    settings = get_app_context(request).settings
+    settings = request.app.state.context.settings
     holder = request.app.state.log_holder
     holder.publish()  # in a single-process deployment, seal what is pending right now
     log = holder.get()

@@ -17,16 +17,19 @@ from weiquan.services import accounts
 from weiquan.services.context import Services
 
 
-def get_app_context(request: Request) -> App:
+# Dependencies that never block are ``async``: FastAPI runs plain ``def`` ones in the thread pool,
+# a hop that costs more than the function itself on every request.
+async def get_app_context(request: Request) -> App:
     context: App = request.app.state.context
     return context
 
 
-def get_services(request: Request) -> Services:
-    return get_app_context(request).services
+async def get_services(request: Request) -> Services:
+    context: App = request.app.state.context
+    return context.services
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     """The only clock the web layer reads; tests override this dependency."""
     return datetime.now(UTC)
 

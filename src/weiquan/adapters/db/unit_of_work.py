@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 
 import sqlalchemy as sa
@@ -23,6 +24,18 @@ from weiquan.adapters.db.trust_repositories import (
     vetting_repository,
 )
 
+_WRITER_LOCKS: dict[int, threading.RLock] = {}
+_WRITER_LOCKS_GUARD = threading.Lock()
+
+
+def _sqlite_writer_lock(engine: sa.Engine) -> threading.RLock | None:
+    """SQLite allows one writer; threads of one process queue on this lock instead of meeting in
+    SQLite's busy handler, whose sleep-and-retry backoff makes tail latency jump to a second."""
+    if engine.dialect.name != "sqlite":
+        return None
+    with _WRITER_LOCKS_GUARD:
+        return _WRITER_LOCKS.setdefault(id(engine), threading.RLock())
+
 
 class SqlUnitOfWork:
     def __init__(self, engine: sa.Engine, cipher: FieldCipher, *, readonly: bool = False) -> None:
@@ -30,9 +43,20 @@ class SqlUnitOfWork:
         self._cipher = cipher
         self._readonly = readonly
         self._conn: sa.Connection | None = None
+        self._writer_lock: threading.RLock | None = None
         self._tx: sa.RootTransaction | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
+        self._writer_lock = _sqlite_writer_lock(self._engine) if not self._readonly else None
+        if self._writer_lock is not None:
+            self._writer_lock.acquire()
+        try:
+            return self._open()
+        except BaseException:
+            self._release_writer()
+            raise
+
+    def _open(self) -> SqlUnitOfWork:
         conn = self._engine.connect()
         if self._readonly:
             conn = conn.execution_options(readonly=True)
@@ -64,6 +88,12 @@ class SqlUnitOfWork:
         finally:
             if self._conn is not None:
                 self._conn.close()
+            self._release_writer()
+
+    def _release_writer(self) -> None:
+        if self._writer_lock is not None:
+            self._writer_lock.release()
+            self._writer_lock = None
 
     def commit(self) -> None:
         assert self._tx is not None
