@@ -290,6 +290,11 @@ def test_e_the_pages_switch_to_english_and_back(open_tab: Any) -> None:
     visitor.go("/complaints/new")
     expect(visitor.page.get_by_text("Step 1: what happened")).to_be_visible()
     visitor.check("wizard-en")
+    visitor.go("/merchants")
+    visitor.page.get_by_role("link", name="北京京东方数码科技有限公司").click()
+    expect(visitor.page.get_by_role("heading", name="Credit grade")).to_be_visible()
+    expect(visitor.page.get_by_role("heading", name="Consumer reviews")).to_be_visible()
+    visitor.check("merchant-en")
     visitor.go("/login")
     visitor.page.get_by_role("link", name="中文").click()
     expect(visitor.page.locator("html")).to_have_attribute("lang", "zh-CN")
@@ -340,7 +345,9 @@ def test_g_every_public_page_and_my_data_pass_the_same_checks(open_tab: Any) -> 
     assert '"username": "alice"' in Path(download.value.path()).read_text(encoding="utf-8")
 
 
-def test_h_without_javascript_the_forms_still_work_by_plain_posts(open_tab: Any) -> None:
+def test_h_without_javascript_the_forms_still_work_by_plain_posts(
+    open_tab: Any, tmp_path: Path
+) -> None:
     shop = open_tab("shop-nojs", javascript=False)
     shop.login("shop-beijing")
     shop.go("/merchant/inbox")
@@ -358,3 +365,16 @@ def test_h_without_javascript_the_forms_still_work_by_plain_posts(open_tab: Any)
     assert shop.page.url == case_path  # post, redirect, get
     expect(shop.page.locator(".timeline")).to_contain_text("已安排专人处理")
     shop.check("replied")
+    panel = shop.page.locator("#evidence")
+    panel.locator("summary", has_text="提交证据").click()
+    panel.get_by_role("button", name="上传证据").click()
+    expect(shop.page.locator("#evidence .field-error")).to_have_text("请选择要上传的文件")
+    shop.check("evidence-error")
+    receipt = tmp_path / "发货单.txt"
+    receipt.write_text("顺丰 SF1234567890 已于 11 月 21 日发出", encoding="utf-8")
+    panel = shop.page.locator("#evidence")
+    panel.get_by_label("文件", exact=True).set_input_files(receipt)
+    panel.get_by_label("说明（这份证据证明什么）").fill("发货凭证")
+    panel.get_by_role("button", name="上传证据").click()
+    expect(shop.page.locator("#evidence")).to_contain_text("发货单.txt")
+    shop.check("evidence-uploaded")

@@ -141,7 +141,7 @@ def deadlines_fragment(
 ) -> Response:
     who = require_login(principal)
     case, _ = case_service.get_case(svc, case_id, principal=who)
-    context = {"case": case, "now": now, "deadline_labels": DEADLINE_LABELS}
+    context: dict[str, Any] = {"case": case, "now": now, "deadline_labels": DEADLINE_LABELS}
     return render(request, "cases/_deadlines.html", who, **context)
 
 
