@@ -11,6 +11,7 @@ from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.cases import Case, CaseEvent
 from weiquan.domain.evidence import CustodyEvent, EvidenceRecord
 from weiquan.domain.lifecycle import CaseStatus
+from weiquan.domain.text_signals import TextRecord
 from weiquan.domain.trust.disputes import MerchantDispute
 from weiquan.domain.trust.reports import Report
 from weiquan.domain.trust.reviews import Review
@@ -114,6 +115,10 @@ class CaseRepository(Protocol):
 
     def claim_due(self, now: datetime, *, limit: int) -> list[Case]:
         """Due cases, locked for this transaction; rows other workers hold are skipped."""
+        ...
+    def texts_around(self, case: Case, *, limit: int) -> list[TextRecord]:
+        """The most recent submitted complaints of the same consumer or against the same
+        merchant, as text records (id = case id), for the integrity signals."""
         ...
 
 

@@ -20,6 +20,7 @@ from weiquan.web import (
     api_evidence,
     api_packages,
     api_rules,
+    api_signals,
     api_trust,
     errors,
     pages,
@@ -60,6 +61,7 @@ def create_app(context: App | None = None) -> FastAPI:
     # Evidence first: its /cases/{id}/evidence must win over the generic /cases/{id}/{action}.
     app.include_router(api_evidence.router)
     app.include_router(api_packages.router)
+    app.include_router(api_signals.router)
     app.include_router(api_cases.router)
     app.include_router(api_calendar.router)
     app.include_router(api_rules.router)

@@ -30,6 +30,7 @@ from weiquan.domain.cases import (
 )
 from weiquan.domain.errors import Conflict
 from weiquan.domain.lifecycle import Action, CaseStatus
+from weiquan.domain.text_signals import TextRecord
 from weiquan.services.ports import CaseFilter, MerchantRecord, ShopRecord, UserRecord
 
 _PII_FIELDS = ("phone", "id_number", "address")
@@ -318,6 +319,24 @@ class SqlCaseRepository:
             .with_for_update(skip_locked=True)
         )
         return self._hydrate([r._mapping for r in self._conn.execute(query)])
+
+    def texts_around(self, case: Case, *, limit: int) -> list[TextRecord]:
+        c = t.cases.c
+        query = (
+            sa.select(c.id, c.consumer_id, c.merchant_id, c.title, c.description, c.created_at)
+            .where(
+                sa.or_(c.consumer_id == case.consumer_id, c.merchant_id == case.merchant_id),
+                c.status != CaseStatus.DRAFT.value,
+            )
+            .order_by(c.created_at.desc())
+            .limit(limit)
+        )
+        return [
+            TextRecord(
+                r.id, r.consumer_id, r.merchant_id, f"{r.title}\n{r.description}", r.created_at
+            )
+            for r in self._conn.execute(query)
+        ]
 
     def _write_children(self, case: Case, *, fresh: bool = False) -> None:
         if case.new_events:

@@ -20,6 +20,7 @@ from weiquan.adapters.text.near_duplicates import (
 from weiquan.domain.text_signals import Signal, SignalKind, TextRecord, detect_review_bursts
 
 __all__ = [
+    "case_detector",
     "copy_paste_campaigns",
     "detect_review_bursts",
     "near_duplicate_signal",
@@ -138,3 +139,18 @@ def _similar_claims_of(
             )
         )
     return signals
+
+
+def case_detector(target: TextRecord, around: Sequence[TextRecord]) -> list[Signal]:
+    """The signals about one complaint among the complaints around it (same consumer or same
+    merchant): a near-duplicate of another, a campaign it belongs to, a serial claimant."""
+    index = NearDuplicateIndex()
+    index.add_many((r.record_id, r.text) for r in around if r.record_id != target.record_id)
+    found: list[Signal] = []
+    duplicate = near_duplicate_signal(index, target)
+    if duplicate is not None:
+        found.append(duplicate)
+    found.extend(s for s in copy_paste_campaigns(around) if target.record_id in s.record_ids)
+    mine = [r for r in around if r.author_id == target.author_id]
+    found.extend(s for s in serial_claimants(mine) if target.record_id in s.record_ids)
+    return found

@@ -17,6 +17,7 @@ from weiquan.domain.lifecycle import Action, CaseStatus
 from weiquan.services import cases as case_service
 from weiquan.services import views
 from weiquan.services.context import Services
+from weiquan.web.api_signals import signals_for
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.i18n import n_
 from weiquan.web.pages.case_actions import FIELD_INPUTS, ActionForm, to_command, visible_forms
@@ -92,9 +93,17 @@ def _case_context(
         "dossier_ready": failure_event(view.events) is not None,
         "form_error": None,
         "values": ActionForm(),
+        "integrity": _integrity(svc, view.case.id, principal),
         **evidence_context(svc, view.case, principal),
         **extra,
     }
+
+
+def _integrity(svc: Services, case_id: str, principal: Principal) -> Any:
+    """Signals for the mediator and admins only; the parties never see them."""
+    if principal.role not in (Role.MEDIATOR, Role.ADMIN):
+        return None
+    return signals_for(svc, case_id, principal)
 
 
 _CONSUMER_SIDE = frozenset({Role.CONSUMER, Role.OPERATOR})
