@@ -314,3 +314,25 @@ def test_erasing_my_data_blanks_contact_details_closes_the_account_and_keeps_cas
         "/api/v1/auth/token", json={"username": "alice", "password": "correct horse battery staple"}
     )
     assert relogin.status_code == 401
+
+
+def test_the_merchant_asks_for_evidence_and_the_request_is_on_the_record(
+    api: Api, world: World
+) -> None:
+    cid = api.client.post(
+        "/api/v1/cases", json=complaint_body(world), headers=api.headers("alice")
+    ).json()["id"]
+    asked = api.client.post(
+        f"/api/v1/cases/{cid}/request-evidence",
+        json={"text": "请提供耳机右耳无声的视频"},
+        headers=api.headers("merchant_a"),
+    )
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["status"] == "negotiation"
+    history = api.client.get(f"/api/v1/cases/{cid}/events", headers=api.headers("alice")).json()
+    assert history[-1]["action"] == "request_evidence"
+    assert history[-1]["payload"]["text"] == "请提供耳机右耳无声的视频"
+    by_consumer = api.client.post(
+        f"/api/v1/cases/{cid}/request-evidence", json={"text": "x"}, headers=api.headers("alice")
+    )
+    assert by_consumer.status_code == 403

@@ -79,6 +79,7 @@ class Action(StrEnum):
     CLOSE = "close"
     WITHDRAW = "withdraw"
     ADD_STATEMENT = "add_statement"
+    REQUEST_EVIDENCE = "request_evidence"
     RATE = "rate"
 
 
@@ -105,6 +106,7 @@ ACTION_LABELS_ZH: dict[Action, str] = {
     Action.CLOSE: "结案",
     Action.WITHDRAW: "撤回投诉",
     Action.ADD_STATEMENT: "补充陈述",
+    Action.REQUEST_EVIDENCE: "请求补充证据",
     Action.RATE: "评价处理结果",
 }
 
@@ -143,6 +145,8 @@ TRANSITIONS: dict[tuple[CaseStatus, Action], Move] = {
     (S.NEGOTIATION, Action.ACCEPT_OFFER): Move(S.SETTLED, _roles(C)),
     (S.NEGOTIATION, Action.REJECT_OFFER): Move(S.MEDIATION, _roles(C)),
     (S.NEGOTIATION, Action.REFUSE): Move(S.MEDIATION, _roles(M)),
+    (S.NEGOTIATION, Action.REQUEST_EVIDENCE): Move(S.NEGOTIATION, _roles(M)),
+    (S.MEDIATION, Action.REQUEST_EVIDENCE): Move(S.MEDIATION, _roles(M, MED)),
     (S.NEGOTIATION, Action.ESCALATE): Move(S.MEDIATION, _roles(C, SYS)),
     (S.MEDIATION, Action.REPLY): Move(S.MEDIATION, _roles(M)),
     (S.MEDIATION, Action.MAKE_OFFER): Move(S.MEDIATION, _roles(M)),

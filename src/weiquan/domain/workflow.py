@@ -335,6 +335,14 @@ def add_statement(case: Case, *, actor: Actor, at: datetime, text: str) -> None:
     case.apply(Action.ADD_STATEMENT, actor=actor, at=at, reason="补充陈述", payload={"text": text})
 
 
+def request_evidence(case: Case, *, actor: Actor, at: datetime, text: str) -> None:
+    """The merchant or the mediator asks the consumer for specific evidence (what and why)."""
+    require_text(text, field="text", limit=2_000)
+    case.apply(
+        Action.REQUEST_EVIDENCE, actor=actor, at=at, reason="请求补充证据", payload={"text": text}
+    )
+
+
 def rate(case: Case, *, actor: Actor, at: datetime, stars: int, comment: str) -> None:
     if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
         raise ValidationFailed("评分应为 1 到 5 的整数", field="stars")

@@ -235,6 +235,8 @@ def _dispatch_closing(
         wf.withdraw(case, actor=actor, at=now, reason=cmd.reason)
     elif a is Action.ADD_STATEMENT:
         wf.add_statement(case, actor=actor, at=now, text=cmd.text)
+    elif a is Action.REQUEST_EVIDENCE:
+        wf.request_evidence(case, actor=actor, at=now, text=cmd.text)
     elif a is Action.RATE:
         wf.rate(case, actor=actor, at=now, stars=cmd.stars, comment=cmd.text)
     else:

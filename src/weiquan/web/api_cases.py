@@ -48,6 +48,7 @@ ACTION_PATHS: dict[str, Action] = {
     "issue-dossier": Action.ISSUE_DOSSIER,
     "close": Action.CLOSE,
     "statements": Action.ADD_STATEMENT,
+    "request-evidence": Action.REQUEST_EVIDENCE,
     "rate": Action.RATE,
 }
 ActionPath = Literal[
@@ -68,6 +69,7 @@ ActionPath = Literal[
     "issue-dossier",
     "close",
     "statements",
+    "request-evidence",
     "rate",
 ]
 

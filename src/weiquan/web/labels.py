@@ -50,6 +50,7 @@ ACTION = {
     Action.CLOSE: n_("结案"),
     Action.WITHDRAW: n_("撤回投诉"),
     Action.ADD_STATEMENT: n_("补充陈述"),
+    Action.REQUEST_EVIDENCE: n_("请求补充证据"),
     Action.RATE: n_("评价处理结果"),
 }
 

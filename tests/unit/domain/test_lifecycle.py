@@ -101,6 +101,7 @@ def test_allowed_actions_lists_what_a_merchant_may_do_in_negotiation() -> None:
         Action.MAKE_OFFER,
         Action.REFUSE,
         Action.ADD_STATEMENT,
+        Action.REQUEST_EVIDENCE,
     }
 
 

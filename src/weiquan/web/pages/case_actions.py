@@ -30,6 +30,7 @@ FORM_ACTIONS: dict[str, Action] = {
     "reopen": Action.REOPEN,
     "close": Action.CLOSE,
     "statement": Action.ADD_STATEMENT,
+    "request_evidence": Action.REQUEST_EVIDENCE,
     "rate": Action.RATE,
 }
 _ORDER = list(FORM_ACTIONS)
