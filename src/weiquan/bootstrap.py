@@ -73,6 +73,15 @@ def region_names() -> dict[str, str]:
     return {row["code"]: row["name"] for row in csv.DictReader(text.splitlines())}
 
 
+@lru_cache(maxsize=4096)
+def region_label(code: str) -> str:
+    """"四川省 成都市 锦江区 (510104)": the three GB/T 2260 levels by name, then the code."""
+    names = region_names()
+    levels = [code[:2] + "0000", code[:4] + "00", code]
+    parts = [names[c] for c in dict.fromkeys(levels) if c in names and names[c] != "市辖区"]
+    return f"{' '.join(parts)} ({code})" if parts else code
+
+
 @lru_cache(maxsize=1)
 def known_regions() -> frozenset[str]:
     return frozenset(region_names())

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from weiquan.bootstrap import region_label
 from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.calendar import CHINA_TZ
 from weiquan.domain.errors import NotAuthenticated, NotFound
@@ -96,6 +97,7 @@ templates.env.globals.update(
     beijing_date=beijing_date,
     deadline_text=deadline_text,
     mask_phone=mask_phone,
+    region_label=region_label,
     status_label=lambda s: labels.label(labels.STATUS, s),  # type: ignore[arg-type]
     action_label=lambda a: labels.label(labels.ACTION, a),  # type: ignore[arg-type]
     category_label=lambda c: labels.label(labels.CATEGORY, c),  # type: ignore[arg-type]
