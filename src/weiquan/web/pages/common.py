@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from weiquan.bootstrap import region_label
 from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.calendar import CHINA_TZ
-from weiquan.domain.errors import NotAuthenticated, NotFound
+from weiquan.domain.errors import DomainError, NotAuthenticated, NotFound
 from weiquan.domain.money import format_fen
 from weiquan.web import labels
 from weiquan.web.i18n import HTML_LANG, current_locale, gettext, ngettext
@@ -106,6 +106,14 @@ templates.env.globals.update(
     current_locale=current_locale,
     html_lang=lambda: HTML_LANG[current_locale()],
 )
+
+
+def form_error(exc: DomainError, *, default_field: str = "") -> dict[str, str]:
+    """The error a form shows in place, by field. "Not found" is no form error: it propagates
+    to the error page, so a page never hints that someone else's record exists."""
+    if exc.http_status == 404:
+        raise exc
+    return {"field": exc.field or default_field, "message": exc.message}
 
 
 def is_htmx(request: Request) -> bool:

@@ -19,7 +19,7 @@ from weiquan.services import trust_reports, trust_reviews, views
 from weiquan.services.context import Services
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.i18n import gettext, n_
-from weiquan.web.pages.common import redirect, render, require_role
+from weiquan.web.pages.common import form_error, redirect, render, require_role
 from weiquan.web.security import require_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -149,9 +149,7 @@ def _write_review(
             now=now,
         )
     except DomainError as exc:
-        if exc.http_status == 404:
-            raise
-        error = {"field": exc.field or "", "message": exc.message}
+        error = form_error(exc)
         context = _merchant_context(svc, merchant_id, who, review_error=error, review_values=values)
         return render(request, "public/merchant.html", who, status_code=422, **context)
     return redirect(f"/merchants/{merchant_id}#reviews-title")
@@ -186,9 +184,7 @@ def _appeal(
             svc, review_id, principal=who, ground=ground, statement=values["statement"], now=now
         )
     except DomainError as exc:
-        if exc.http_status == 404:
-            raise
-        error = {"field": exc.field or "", "message": exc.message}
+        error = form_error(exc)
         context = _merchant_context(svc, merchant_id, who, appeal_error=error, appeal_values=values)
         return render(request, "public/merchant.html", who, status_code=422, **context)
     return redirect(f"/merchants/{merchant_id}#review-{review_id}")
@@ -245,9 +241,7 @@ def _decide(
             now=now,
         )
     except DomainError as exc:
-        if exc.http_status == 404:
-            raise
-        error = {"field": exc.field or "reason", "message": exc.message}
+        error = form_error(exc, default_field="reason")
         context = _appeals_context(svc, who, decision_error=error, decision_values=values)
         return render(request, "mediator/review_appeals.html", who, status_code=422, **context)
     return redirect("/mediator/review-appeals")
