@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 from playwright.sync_api import expect
 
@@ -44,7 +45,58 @@ def order_screenshot(folder: Path) -> Path:
     return path
 
 
-def file_complaint(alice: Visit, title: str, screenshot: Path) -> str:
+def pdf_receipt(folder: Path) -> Path:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=14)
+    pdf.cell(text="Receipt JD20261101889  Bluetooth earphones X2  CNY 299.00")
+    path = folder / "receipt.pdf"
+    pdf.output(str(path))
+    return path
+
+
+WIZARD_CHAT_LOG = """2026-11-19 20:41:07 张晓丽：耳机到了，左耳完全没有声音
+2026-11-19 20:43:55 京东方客服：请您先重启试试
+"""
+BROKEN_CHAT_LOG = "这不是聊天记录导出，没有时间也没有说话人\n"
+
+
+def stage_evidence(visit: Visit, file: Path, kind: str) -> None:
+    step = visit.page.locator("#wizard-evidence")
+    step.get_by_label("选择文件").set_input_files(file)
+    step.get_by_label(kind).check()
+    step.get_by_role("button", name="添加这个文件").click()
+
+
+def stage_wizard_evidence(alice: Visit, folder: Path) -> None:
+    """A broken chat log is refused with the form kept; a receipt and a chat log are staged."""
+    broken = folder / "broken-chat.txt"
+    broken.write_text(BROKEN_CHAT_LOG, encoding="utf-8")
+    stage_evidence(alice, broken, "这是聊天记录导出（文本或 JSON）")
+    step = alice.page.locator("#wizard-evidence")
+    expect(step.locator("#evidence_file-error")).to_be_visible()
+    expect(step.get_by_label("选择文件")).to_have_attribute("aria-invalid", "true")
+    expect(alice.page.get_by_label("订单号")).to_have_value("JD20261101889")
+    alice.check("wizard-evidence-refused")
+    stage_evidence(alice, pdf_receipt(folder), "普通文件（截图、照片、票据等）")
+    expect(step).to_contain_text("receipt.pdf")
+    chat = folder / "客服聊天.txt"
+    chat.write_text(WIZARD_CHAT_LOG, encoding="utf-8")
+    stage_evidence(alice, chat, "这是聊天记录导出（文本或 JSON）")
+    expect(step.locator("li")).to_have_count(2)
+    expect(step).to_contain_text("客服聊天.txt")
+    wrong = folder / "wrong.txt"
+    wrong.write_text("选错的文件", encoding="utf-8")
+    stage_evidence(alice, wrong, "普通文件（截图、照片、票据等）")
+    expect(step.locator("li")).to_have_count(3)
+    step.get_by_role("button", name="移除 wrong.txt").click()
+    expect(step.locator("li")).to_have_count(2)
+    expect(step).to_contain_text("application/pdf")
+    expect(step.locator(".field-error")).to_have_count(0)
+    alice.check("wizard-evidence-staged")
+
+
+def file_complaint(alice: Visit, title: str, screenshot: Path, folder: Path) -> str:
     alice.go("/complaints/new")
     alice.check("wizard-empty")
     page = alice.page
@@ -79,9 +131,14 @@ def file_complaint(alice: Visit, title: str, screenshot: Path) -> str:
     # The findings beside the form follow what was typed: signed for 3 days ago, a defect.
     expect(page.locator("#assist")).to_contain_text("收货后7日内")
     alice.check("wizard-filled")
+    stage_wizard_evidence(alice, folder)
     page.get_by_role("button", name="下一步：核对").click()
-    expect(page.get_by_role("heading", name="第 4 步：核对后提交")).to_be_visible()
+    expect(page.get_by_role("heading", name="第 5 步：核对后提交")).to_be_visible()
     expect(page.get_by_text("识别过的订单截图将作为证据保存")).to_be_visible()
+    staged = page.locator("#staged-evidence")
+    expect(staged.locator("li")).to_have_count(2)
+    expect(staged).to_contain_text("receipt.pdf")
+    expect(staged).to_contain_text("聊天记录导出")
     alice.check("wizard-review")
     page.get_by_role("button", name="确认提交").click()
     expect(page.get_by_role("heading", name=title)).to_be_visible()
@@ -89,6 +146,10 @@ def file_complaint(alice: Visit, title: str, screenshot: Path) -> str:
     # The screenshot read in the wizard is kept as the case's first evidence.
     expect(page.locator("#evidence")).to_contain_text("order.png")
     expect(page.locator("#evidence")).to_contain_text("提交投诉时识别的订单截图")
+    # The files staged in the wizard are attached too, the chat log read as a transcript.
+    expect(page.locator("#evidence")).to_contain_text("receipt.pdf")
+    expect(page.locator("#evidence")).to_contain_text("客服聊天.txt")
+    expect(page.locator("#evidence")).to_contain_text("查看聊天记录（2 条消息）")
     alice.check("case-filed")
     return page.url.removeprefix(alice.base)
 
@@ -108,11 +169,18 @@ def upload_chat_log(alice: Visit, folder: Path) -> None:
     expect(panel.locator(".field-error")).to_have_text("请选择要上传的文件")
     panel.get_by_label("文件", exact=True).set_input_files(chat)
     panel.get_by_label("这是聊天记录导出（文本或 JSON）").check()
+    corrects = panel.get_by_label("更正以下证据")
+    earlier = corrects.locator("option", has_text="客服聊天.txt").get_attribute("value")
+    corrects.select_option(value=earlier)
     panel.get_by_label("说明（这份证据证明什么）").fill("客服要求先寄回检测，之后一直未处理")
     panel.get_by_role("button", name="上传证据").click()
     expect(panel).to_contain_text("聊天记录.txt")
-    panel.locator("summary", has_text="查看聊天记录").click()
-    expect(panel.locator("pre")).to_contain_text("京东方客服：亲，需要先寄回检测哦")
+    # The fuller log corrects the one filed with the complaint; both stay listed.
+    expect(panel.locator(".evidence-item.superseded")).to_contain_text("客服聊天.txt")
+    expect(panel).to_contain_text("更正了：客服聊天.txt")
+    uploaded = panel.locator(".evidence-item", has_text="聊天记录.txt")
+    uploaded.locator("summary", has_text="查看聊天记录").click()
+    expect(uploaded.locator("pre")).to_contain_text("京东方客服：亲，需要先寄回检测哦")
     alice.check("evidence-uploaded")
 
 
@@ -127,8 +195,9 @@ def download_and_verify_package(
     with zipfile.ZipFile(package) as archive:
         manifest = archive.read("manifest.json").decode("utf-8")
         files = [n for n in archive.namelist() if n.startswith("files/")]
-    assert len(files) == 2
+    assert len(files) == 4
     assert "聊天记录.txt" in manifest
+    assert "receipt.pdf" in manifest
     assert "order.png" in manifest
     live_server.cli("verify", str(package))  # asserts the exit status is 0
 
@@ -162,7 +231,7 @@ def test_a_complaint_goes_from_wizard_through_mediation_to_a_signed_agreement(
     title = f"蓝牙耳机左耳无声（{width}）"
     alice = open_tab("alice", width=width)
     alice.login("alice")
-    case_path = file_complaint(alice, title, order_screenshot(tmp_path))
+    case_path = file_complaint(alice, title, order_screenshot(tmp_path), tmp_path)
     upload_chat_log(alice, tmp_path)
 
     shop = open_tab("shop", width=width)
@@ -378,3 +447,40 @@ def test_h_without_javascript_the_forms_still_work_by_plain_posts(
     panel.get_by_role("button", name="上传证据").click()
     expect(shop.page.locator("#evidence")).to_contain_text("发货单.txt")
     shop.check("evidence-uploaded")
+
+
+def test_d_a_chat_log_that_cannot_be_read_is_refused_in_the_wizard_and_nothing_is_filed(
+    open_tab: Any, tmp_path: Path
+) -> None:
+    title = "无法读取的聊天记录不应提交"
+    alice = open_tab("alice-nojs", javascript=False)
+    alice.login("alice")
+    alice.go("/complaints/new")
+    page = alice.page
+    page.get_by_label("问题类型 *").select_option(label="商品质量")
+    page.get_by_label("一句话概括 *").fill(title)
+    broken = tmp_path / "chat.txt"
+    broken.write_text(BROKEN_CHAT_LOG, encoding="utf-8")
+    stage_evidence(alice, broken, "这是聊天记录导出（文本或 JSON）")
+    # Without JavaScript the whole form comes back, as typed, with the refusal at the file.
+    expect(page.locator("#evidence_file-error")).to_be_visible()
+    expect(page.get_by_label("一句话概括 *")).to_have_value(title)
+    expect(page.locator("#staged-evidence li")).to_have_count(0)
+    alice.check("wizard-evidence-refused")
+    note = tmp_path / "note.txt"
+    note.write_text("商品照片稍后补充", encoding="utf-8")
+    page.get_by_label("选择文件").set_input_files(note)
+    page.get_by_label("普通文件（截图、照片、票据等）").check()
+    page.get_by_label("详细经过 *").fill("收到的商品与描述不符。")
+    page.get_by_label("被投诉的店铺 *").select_option(index=1)
+    page.get_by_label("诉求 *").select_option(label="退款")
+    # A file chosen but not yet added is added on the way to the review, not dropped.
+    page.get_by_role("button", name="下一步：核对").click()
+    expect(page.locator("#staged-evidence")).to_contain_text("note.txt")
+    page.get_by_role("button", name="移除 note.txt").click()
+    # Removing a file on the review page comes back to the review, now without it.
+    expect(page.get_by_role("heading", name="第 5 步：核对后提交")).to_be_visible()
+    expect(page.locator("#staged-evidence")).to_have_count(0)
+    alice.check("review-evidence-removed")
+    alice.go("/cases")
+    expect(page.get_by_text(title)).to_have_count(0)

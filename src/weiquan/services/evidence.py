@@ -182,6 +182,13 @@ def stage_file(svc: Services, chunks: Iterable[bytes]) -> StoredBlob:
     return svc.blobs.put_stream(chunks, max_bytes=svc.max_upload_bytes)
 
 
+def check_staged_import(svc: Services, method: CaptureMethod, blob: StoredBlob) -> None:
+    """Refuses a staged chat log or order export that could not be imported, before any case
+    exists, so the refusal reaches the form instead of failing after the complaint is filed."""
+    if method in _IMPORT_METHODS:
+        _parse_import(svc, method, blob)
+
+
 def add_staged_evidence(
     svc: Services,
     *,
@@ -191,6 +198,7 @@ def add_staged_evidence(
     principal: Principal,
     now: datetime,
     description: str = "",
+    method: CaptureMethod = CaptureMethod.UPLOAD,
 ) -> EvidenceRecord:
     """Attaches a staged file to a case as evidence, through the same checks as an upload."""
     with svc.blobs.open(sha256) as stream:
@@ -202,4 +210,5 @@ def add_staged_evidence(
             principal=principal,
             now=now,
             description=description,
+            method=method,
         )

@@ -1,7 +1,7 @@
 """Filing a complaint: the consumer's guided form and the hotline operator's fast intake.
 
 One form, in steps on one page: what happened → the purchase → what you want (with the rules
-engine's findings beside it) → the statement's civility hint → review → submit. htmx refreshes the
+engine's findings beside it) → evidence → the statement's civility hint → review → submit. htmx refreshes the
 findings and the hint as the person types; without JavaScript the "check" button does the same.
 """
 
@@ -22,6 +22,7 @@ from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.calendar import china_date
 from weiquan.domain.cases import Category, ClaimKind
 from weiquan.domain.errors import DomainError
+from weiquan.domain.evidence_files import display_filename
 from weiquan.services import cases as case_service
 from weiquan.services import evidence as evidence_service
 from weiquan.services import merchants
@@ -30,7 +31,8 @@ from weiquan.services.rules import assess_claims, assess_facts
 from weiquan.web.api_rules import rules_calendar
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.i18n import gettext
-from weiquan.web.pages.common import redirect, render, require_role
+from weiquan.web.pages import complaint_evidence
+from weiquan.web.pages.common import is_htmx, redirect, render, require_role
 from weiquan.web.pages.complaint_form import (
     FIELD_INPUTS,
     GOODS_KINDS,
@@ -74,9 +76,10 @@ def _shops(svc: Services) -> list[tuple[str, str, str]]:
 
 
 def _form_context(
-    svc: Services, form: ComplaintForm, *, hotline: bool, **extra: Any
+    request: Request, svc: Services, form: ComplaintForm, *, hotline: bool, **extra: Any
 ) -> dict[str, Any]:
     return {
+        **complaint_evidence.step_context(request.session),
         "form": form,
         "shops": _shops(svc),
         "categories": list(Category),
@@ -94,13 +97,16 @@ def _form_context(
 
 
 def _page(request: Request, who: Principal, svc: Services, hotline: bool) -> Response:
-    context = _form_context(svc, ComplaintForm(), hotline=hotline)
+    context = _form_context(request, svc, ComplaintForm(), hotline=hotline)
     return render(request, "complaints/new.html", who, **context)
 
 
 @router.get("/complaints/new")
 def new_complaint(request: Request, principal: PagePrincipal, svc: ServicesDep) -> Response:
-    return _page(request, require_role(principal, Role.CONSUMER), svc, hotline=False)
+    who = require_role(principal, Role.CONSUMER)
+    # A fresh form starts with no files; ones staged for an abandoned form are not carried over.
+    request.session.pop(complaint_evidence.SESSION_KEY, None)
+    return _page(request, who, svc, hotline=False)
 
 
 @router.get("/hotline/new")
@@ -120,6 +126,15 @@ async def file_complaint(
         image = await screenshot.read(MAX_SCREENSHOT + 1)
         raw["screenshot_name"] = screenshot.filename or "order.png"
         return await run_in_threadpool(_screenshot, request, svc, who, now, raw, image)
+    step = raw.get("step", "")
+    upload = submitted.get("evidence_file")
+    file = upload if isinstance(upload, UploadFile) else None
+    if step == "evidence" or step.startswith("remove-"):
+        return await run_in_threadpool(_evidence_step, request, svc, who, now, raw, file)
+    if file is not None and file.filename and step in ("check", "review"):
+        # A file chosen but not added yet is added on the way on, rather than silently dropped.
+        staging = {**raw, "step": "evidence", "then": step}
+        return await run_in_threadpool(_evidence_step, request, svc, who, now, staging, file)
     return await run_in_threadpool(_submit, request, svc, who, now, raw, hotline=False)
 
 
@@ -153,6 +168,7 @@ def _submit(
             case, _ = case_service.file_complaint(svc, cmd, principal=who, now=now)
             if not hotline:
                 _attach_screenshot(request, svc, who, now, case.id, keep=form.keep_screenshot)
+                complaint_evidence.attach_all(svc, request.session, who, now, case.id)
             return redirect(f"/cases/{case.id}" if not hotline else f"/hotline/filed/{case.number}")
     except DomainError as exc:
         field = FIELD_INPUTS.get(exc.field or "", exc.field or "form")
@@ -161,6 +177,7 @@ def _submit(
         )
     template = "complaints/review.html" if step == "review" else "complaints/new.html"
     context = _form_context(
+        request,
         svc,
         form,
         hotline=hotline,
@@ -188,11 +205,12 @@ def _screenshot(
         )
     # Kept until the complaint is filed, when the consumer may attach it as evidence; the signed
     # session cookie holds the reference, so a form field cannot point at someone else's file.
-    request.session[_STAGED] = {"sha256": staged.sha256, "name": raw["screenshot_name"][:200]}
+    name = display_filename(raw["screenshot_name"], max_length=40)  # the cookie stays small
+    request.session[_STAGED] = {"sha256": staged.sha256, "name": name}
     form = replace(form, keep_screenshot="on")
     findings = _findings(request, form, now)
     context = _form_context(
-        svc, form, hotline=False, findings=findings, ocr_read=read, ocr_done=True
+        request, svc, form, hotline=False, findings=findings, ocr_read=read, ocr_done=True
     )
     return render(request, "complaints/new.html", who, **context)
 
@@ -220,6 +238,59 @@ def _attach_screenshot(
         )
 
 
+def _evidence_step(
+    request: Request,
+    svc: Services,
+    who: Principal,
+    now: Any,
+    raw: dict[str, str],
+    file: UploadFile | None,
+) -> Response:
+    """Adds or removes a staged file; the form stays as typed, and nothing is filed yet."""
+    require_csrf(request, raw.get("csrf", ""))
+    step = raw.get("step", "")
+    errors: dict[str, str] = {}
+    if step == "evidence":
+        refusal = complaint_evidence.stage_upload(
+            svc,
+            request.session,
+            kind=raw.get("evidence_kind", ""),
+            filename=(file.filename or "") if file is not None else "",
+            read=file.file.read if file is not None else _nothing,
+        )
+        if refusal:
+            errors["evidence_file"] = refusal
+        elif raw.get("then"):
+            return _submit(request, svc, who, now, {**raw, "step": raw["then"]}, hotline=False)
+    else:
+        complaint_evidence.remove(request.session, step.removeprefix("remove-"))
+        if raw.get("page") == "review":
+            return _submit(request, svc, who, now, {**raw, "step": "review"}, hotline=False)
+    # A refused file keeps its chosen kind for the retry; after a success the choice starts over.
+    kind = raw.get("evidence_kind", "") if errors else ""
+    if is_htmx(request):
+        # htmx swaps only 2xx answers; the refusal is in the fragment it replaces.
+        context = {**complaint_evidence.step_context(request.session, kind), "errors": errors}
+        return render(request, "complaints/_evidence.html", who, **context)
+    form = ComplaintForm.from_raw(raw)
+    context = _form_context(
+        request,
+        svc,
+        form,
+        hotline=False,
+        errors=errors,
+        findings=_findings(request, form, now),
+        civility=_civility(form),
+        **complaint_evidence.step_context(request.session, kind),
+    )
+    status = 422 if errors else 200
+    return render(request, "complaints/new.html", who, status_code=status, **context)
+
+
+def _nothing(_size: int) -> bytes:
+    return b""
+
+
 def _form_with_errors(
     request: Request,
     svc: Services,
@@ -231,6 +302,7 @@ def _form_with_errors(
     hotline: bool,
 ) -> Response:
     context = _form_context(
+        request,
         svc,
         form,
         hotline=hotline,

@@ -67,7 +67,11 @@ def evidence_context(svc: Services, case: Case, principal: Principal) -> dict[st
         "can_add_evidence": may_add_evidence(case, principal),
         "can_download_package": may_download_package(case, principal),
         "evidence_error": None,
-        "evidence_values": {"description": "", "kind": CaptureMethod.UPLOAD.value},
+        "evidence_values": {
+            "description": "",
+            "kind": CaptureMethod.UPLOAD.value,
+            "supersedes_id": "",
+        },
     }
 
 
@@ -80,7 +84,11 @@ def store_upload(
     file: UploadFile | None,
 ) -> tuple[dict[str, str], str | None]:
     """Adds the uploaded file to the case; the form's values and the refusal, if any."""
-    values = {"description": raw.get("description", "")[:1000], "kind": raw.get("kind", "")}
+    values = {
+        "description": raw.get("description", "")[:1000],
+        "kind": raw.get("kind", ""),
+        "supersedes_id": raw.get("supersedes_id", "")[:36],
+    }
     allowed = {kind for kind, _label in UPLOAD_KINDS}
     method = CaptureMethod(values["kind"]) if values["kind"] in allowed else CaptureMethod.UPLOAD
     if file is None or not file.filename:
@@ -95,6 +103,8 @@ def store_upload(
             now=now,
             method=method,
             description=values["description"],
+            # The service checks that the corrected record belongs to this case.
+            supersedes_id=values["supersedes_id"] or None,
         )
     except DomainError as exc:
         if exc.http_status == 404:
