@@ -23,4 +23,4 @@ wrk.body = '{"shop_id":"$shop","category":"quality","title":"耳机右耳无声"
 LUA
 echo "workers=$workers database=${WEIQUAN_DATABASE_URL%%:*}"
 wrk -t1 -c16 -d"${seconds}s" --latency -s "$tmp/post.lua" "http://127.0.0.1:$port/api/v1/cases" \
-  | grep -E "Requests/sec|50%|99%|Non-2xx"
+  | grep -E "Requests/sec|50%|75%|90%|99%|Non-2xx|Max"

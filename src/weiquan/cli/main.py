@@ -98,7 +98,12 @@ def serve(
 @app.command()
 def worker(
     once: Annotated[bool, typer.Option("--once", help="One sweep, then exit")] = False,
-    interval: Annotated[float, typer.Option(min=0.5, help="Seconds between sweeps")] = 30.0,
+    interval: Annotated[
+        float | None,
+        typer.Option(
+            min=0.2, help="Seconds between sweeps [default: WEIQUAN_WORKER_INTERVAL_SECONDS]"
+        ),
+    ] = None,
     no_log: Annotated[
         bool,
         typer.Option("--no-log", help="Sweep deadlines only; another worker writes the log"),
@@ -121,7 +126,7 @@ def worker(
             if once:
                 console.print(f"{len(taken)} case(s) moved on; {published} log entries appended")
                 return
-            time.sleep(interval)
+            time.sleep(interval or ctx.settings.worker_interval_seconds)
 
 
 @db_app.command("upgrade")

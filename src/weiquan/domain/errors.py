@@ -9,7 +9,8 @@
     ├── Conflict                      409  exit 5
     │   ├── IllegalTransition         409  exit 5   the lifecycle table forbids this move
     │   └── IdempotencyMismatch       409  exit 5   a reused key with a different request
-    └── IntegrityViolation            500  exit 6   stored data failed a check (tampering, corruption)
+    ├── IntegrityViolation            500  exit 6   stored data failed a check (tampering, corruption)
+    └── Unavailable                   503  exit 7   cannot be served just now (shutting down); retry
 
 Entrypoints translate these in one place each (the FastAPI handler and the CLI wrapper);
 nothing below them raises HTTP exceptions or calls ``sys.exit``.
@@ -85,3 +86,9 @@ class IntegrityViolation(DomainError):
     http_status = 500
     exit_code = 6
     code = "integrity_violation"
+
+
+class Unavailable(DomainError):
+    http_status = 503
+    exit_code = 7
+    code = "unavailable"

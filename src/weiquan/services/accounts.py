@@ -78,15 +78,17 @@ def normalise_phone(raw: str) -> str:
     return phone.removeprefix("+86").removeprefix("86") if len(phone) > 11 else phone
 
 
-def register_caller(svc: Services, uow: UnitOfWork, caller: Caller, *, now: datetime) -> str:
-    """A consumer account for a hotline caller, found again by phone on later calls."""
+def caller_account(svc: Services, uow: UnitOfWork, caller: Caller) -> tuple[UserRecord, bool]:
+    """The consumer account of a hotline caller, found again by phone on later calls, and
+    whether it is new. A new account is not written here: the caller adds it together with the
+    complaint, so a complaint refused later leaves no stray account behind."""
     require_text(caller.name, field="caller.name", limit=100)
     phone = normalise_phone(caller.phone)
     # The username is a keyed-free digest so the phone number itself never appears in clear.
     username = "caller-" + hashlib.sha256(f"weiquan-caller:{phone}".encode()).hexdigest()[:16]
     existing = uow.users.by_username(username)
     if existing is not None:
-        return existing.id
+        return existing, False
     user = UserRecord(
         id=svc.ids.new_id(),
         username=username,
@@ -98,8 +100,7 @@ def register_caller(svc: Services, uow: UnitOfWork, caller: Caller, *, now: date
         is_active=True,
         phone=phone,
     )
-    uow.users.add(user, created_at=now)
-    return user.id
+    return user, True
 
 
 def authenticate(svc: Services, *, username: str, password: str) -> Principal:

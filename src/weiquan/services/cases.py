@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, replace
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -11,18 +12,40 @@ from weiquan.domain import workflow as wf
 from weiquan.domain.accounts import Actor, Principal, Role
 from weiquan.domain.cases import Case, CaseEvent, Channel, OfferKind
 from weiquan.domain.errors import (
+    DomainError,
     IdempotencyMismatch,
     PermissionDenied,
     ValidationFailed,
 )
 from weiquan.domain.lifecycle import Action, CaseStatus
 from weiquan.services import authz, trust_grades
-from weiquan.services.accounts import register_caller
+from weiquan.services.accounts import caller_account
 from weiquan.services.commands import CaseCommand, FileComplaint
 from weiquan.services.context import Services
-from weiquan.services.ports import CaseFilter, UnitOfWork
+from weiquan.services.ports import (
+    CaseFilter,
+    MerchantRecord,
+    ShopRecord,
+    UnitOfWork,
+    UserRecord,
+)
 
 MAX_IDEMPOTENCY_KEY = 100
+# Largest group filed in one transaction: big enough to amortise a commit, small enough that
+# the last submission of a group does not wait long for the first.
+MAX_GROUP = 64
+
+Filed = tuple[Case, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One complaint as it arrived: what was asked, by whom, when, under which retry key."""
+
+    cmd: FileComplaint
+    principal: Principal
+    now: datetime
+    idempotency_key: str | None = None
 
 
 def file_complaint(
@@ -32,53 +55,137 @@ def file_complaint(
     principal: Principal,
     now: datetime,
     idempotency_key: str | None = None,
-) -> tuple[Case, bool]:
+) -> Filed:
     """Creates (and by default submits) a case. Returns (case, created).
 
     A retried request with the same idempotency key returns the first case instead of a duplicate;
     the same key with a different request is refused.
     """
+    outcome = _file_together(svc, [Submission(cmd, principal, now, idempotency_key)])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def file_complaints(svc: Services, group: Sequence[Submission]) -> list[Filed | Exception]:
+    """Files a group of complaints in one transaction (group commit): the outcome of each, in
+    order — its case, or the error that refused it.
+
+    Each submission is checked and built on its own, so one that is refused gets its error in
+    its place while the rest are filed. If the shared transaction itself fails (another process
+    won a race for the same idempotency key, the connection dropped), every submission is filed
+    again alone, so each ends exactly as it would have on its own.
+    """
+    if len(group) > MAX_GROUP:
+        raise ValueError(f"at most {MAX_GROUP} complaints are filed together")
+    if len(group) == 1:
+        return _file_together(svc, group)
+    try:
+        return _file_together(svc, group)
+    except Exception:  # noqa: BLE001 - whatever broke the shared transaction, each retries alone
+        return [_file_alone(svc, submission) for submission in group]
+
+
+def _file_alone(svc: Services, submission: Submission) -> Filed | Exception:
+    try:
+        return _file_together(svc, [submission])[0]
+    except Exception as exc:  # noqa: BLE001 - handed to the submitter, who re-raises it
+        return exc
+
+
+class _Group:
+    """What one transaction writes for a group, and the lookups its submissions share."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.cases: list[Case] = []
+        self.callers: dict[str, tuple[UserRecord, datetime]] = {}
+        self.keys: dict[tuple[str, str], tuple[str, Case, datetime]] = {}
+        self.stored_keys: dict[tuple[str, str], tuple[str, str]] = {}
+        self._shops: dict[str, tuple[ShopRecord, MerchantRecord] | None] = {}
+
+    def shop(self, shop_id: str) -> tuple[ShopRecord, MerchantRecord]:
+        if shop_id not in self._shops:
+            shop = self.uow.merchants.get_shop(shop_id)
+            merchant = self.uow.merchants.get(shop.merchant_id) if shop else None
+            self._shops[shop_id] = (shop, merchant) if shop and merchant else None
+        found = self._shops[shop_id]
+        if found is None:
+            raise ValidationFailed("找不到该店铺，请从列表中选择被投诉的店铺", field="shop_id")
+        return found
+
+    def write(self) -> None:
+        for user, at in self.callers.values():
+            self.uow.users.add(user, created_at=at)
+        self.uow.cases.add_all(self.cases)
+        self.uow.idempotency.put_all(
+            [
+                (user_id, key, request_hash, case.id, at)
+                for (user_id, key), (request_hash, case, at) in self.keys.items()
+            ]
+        )
+
+
+def _file_together(svc: Services, group: Sequence[Submission]) -> list[Filed | Exception]:
+    outcomes: list[Filed | Exception] = []
+    with svc.uow() as uow:
+        pending = _Group(uow)
+        # One query for every retry key in the group rather than one per complaint.
+        pending.stored_keys = uow.idempotency.get_many(
+            [(s.principal.user_id, s.idempotency_key) for s in group if s.idempotency_key]
+        )
+        for submission in group:
+            try:
+                outcomes.append(_file_one(svc, pending, submission))
+            except DomainError as exc:
+                outcomes.append(exc)
+        pending.write()
+        uow.commit()
+    return outcomes
+
+
+def _file_one(svc: Services, pending: _Group, submission: Submission) -> Filed:
+    """Checks and builds one case, adding it to what the group will write; writes nothing."""
+    cmd, principal, key = submission.cmd, submission.principal, submission.idempotency_key
     if principal.role not in (Role.CONSUMER, Role.OPERATOR):
         raise PermissionDenied("只有消费者或热线坐席可以提交投诉")
     request_hash = _request_hash(cmd)
-    with svc.uow() as uow:
-        if idempotency_key is not None:
-            existing = _replay(uow, principal, idempotency_key, request_hash)
-            if existing is not None:
-                return existing, False
-        case = _new_case(svc, uow, cmd, principal=principal, now=now)
-        if idempotency_key is not None:
-            uow.idempotency.put(
-                principal.user_id,
-                idempotency_key,
-                request_hash=request_hash,
-                case_id=case.id,
-                created_at=now,
-            )
-        uow.commit()
+    if key is not None:
+        existing = _replay(pending, principal, key, request_hash)
+        if existing is not None:
+            return existing, False
+    case = _new_case(svc, pending, cmd, principal=principal, now=submission.now)
+    pending.cases.append(case)
+    if key is not None:
+        pending.keys[(principal.user_id, key)] = (request_hash, case, submission.now)
     return case, True
 
 
-def _replay(uow: UnitOfWork, principal: Principal, key: str, request_hash: str) -> Case | None:
+def _replay(pending: _Group, principal: Principal, key: str, request_hash: str) -> Case | None:
     if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
         raise ValidationFailed("Idempotency-Key 应为 1–100 个可见字符", field="Idempotency-Key")
-    stored = uow.idempotency.get(principal.user_id, key)
-    if stored is None:
-        return None
-    if stored[0] != request_hash:
+    earlier = pending.keys.get((principal.user_id, key))  # the same key earlier in this group
+    if earlier is not None:
+        stored_hash, stored_case = earlier[0], earlier[1]
+    else:
+        stored = pending.stored_keys.get((principal.user_id, key))
+        if stored is None:
+            return None
+        stored_hash, found = stored[0], pending.uow.cases.get(stored[1])
+        assert found is not None  # idempotency rows reference cases by foreign key
+        stored_case = found
+    if stored_hash != request_hash:
         raise IdempotencyMismatch("同一个 Idempotency-Key 已用于另一份不同的投诉")
-    return uow.cases.get(stored[1])
+    return stored_case
 
 
 def _new_case(
-    svc: Services, uow: UnitOfWork, cmd: FileComplaint, *, principal: Principal, now: datetime
+    svc: Services, pending: _Group, cmd: FileComplaint, *, principal: Principal, now: datetime
 ) -> Case:
-    shop = uow.merchants.get_shop(cmd.shop_id)
-    if shop is None:
-        raise ValidationFailed("找不到该店铺，请从列表中选择被投诉的店铺", field="shop_id")
-    merchant = uow.merchants.get(shop.merchant_id)
-    assert merchant is not None  # shops reference merchants by foreign key
-    consumer_id, channel, filed_by = _complainant(svc, uow, cmd, principal=principal, now=now)
+    shop, merchant = pending.shop(cmd.shop_id)
+    consumer_id, channel, filed_by, new_caller = _complainant(
+        svc, pending, cmd, principal=principal
+    )
     case = Case(
         id=svc.ids.new_id(),
         number=svc.ids.case_number(now),
@@ -102,27 +209,32 @@ def _new_case(
     if cmd.submit:
         wf.submit(case, actor=principal.actor, at=now, cal=svc.calendar, policy=svc.policy)
     wf.schedule(case, svc.policy)
-    uow.cases.add(case)
+    if new_caller is not None:  # only now that nothing can refuse the complaint any more
+        pending.callers[new_caller.username] = (new_caller, now)
     return case
 
 
 def _complainant(
-    svc: Services, uow: UnitOfWork, cmd: FileComplaint, *, principal: Principal, now: datetime
-) -> tuple[str, Channel, str | None]:
+    svc: Services, pending: _Group, cmd: FileComplaint, *, principal: Principal
+) -> tuple[str, Channel, str | None, UserRecord | None]:
+    """(consumer id, channel, filed by, a new caller account to write with the case)."""
     if principal.role is Role.CONSUMER:
         if cmd.caller or cmd.consumer_id:
             raise ValidationFailed("消费者只能以本人名义投诉", field="caller")
         channel = cmd.channel if cmd.channel is not Channel.HOTLINE else Channel.WEB
-        return principal.user_id, channel, None
+        return principal.user_id, channel, None, None
     if cmd.consumer_id:
-        consumer = uow.users.get(cmd.consumer_id)
+        consumer = pending.uow.users.get(cmd.consumer_id)
         if consumer is None or consumer.role is not Role.CONSUMER:
             raise ValidationFailed("找不到该消费者账户", field="consumer_id")
-        return consumer.id, Channel.HOTLINE, principal.user_id
+        return consumer.id, Channel.HOTLINE, principal.user_id, None
     if cmd.caller is None:
         raise ValidationFailed("热线受理须填写来电人姓名和电话", field="caller")
-    caller_id = register_caller(svc, uow, cmd.caller, now=now)
-    return caller_id, Channel.HOTLINE, principal.user_id
+    user, is_new = caller_account(svc, pending.uow, cmd.caller)
+    earlier = pending.callers.get(user.username)  # a new number that called earlier in the group
+    if earlier is not None:
+        return earlier[0].id, Channel.HOTLINE, principal.user_id, None
+    return user.id, Channel.HOTLINE, principal.user_id, user if is_new else None
 
 
 def _request_hash(cmd: FileComplaint) -> str:

@@ -41,8 +41,9 @@ def publish(svc: Services, log: EventLog, *, batch_size: int = 1_000) -> int:
             if not pending:
                 return appended
             indices = log.append_many([entry_bytes(item) for item in pending])
-            for item, index in zip(pending, indices, strict=True):
-                uow.ledger.mark(item.kind, item.ref, index)
+            uow.ledger.mark(
+                [(item.kind, item.ref, index) for item, index in zip(pending, indices, strict=True)]
+            )
             uow.commit()
         appended += len(pending)
 

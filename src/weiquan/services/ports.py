@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -101,6 +102,10 @@ class MerchantRepository(Protocol):
 
 class CaseRepository(Protocol):
     def add(self, case: Case) -> None: ...
+    def add_all(self, cases: Sequence[Case]) -> None:
+        """Writes new cases with their events, a statement per table however many there are."""
+        ...
+
     def get(self, case_id: str, *, for_update: bool = False) -> Case | None: ...
     def save(self, case: Case) -> None:
         """Writes changes and new events; raises Conflict if someone else saved meanwhile."""
@@ -116,6 +121,7 @@ class CaseRepository(Protocol):
     def claim_due(self, now: datetime, *, limit: int) -> list[Case]:
         """Due cases, locked for this transaction; rows other workers hold are skipped."""
         ...
+
     def texts_around(self, case: Case, *, limit: int) -> list[TextRecord]:
         """The most recent submitted complaints of the same consumer or against the same
         merchant, as text records (id = case id), for the integrity signals."""
@@ -146,12 +152,17 @@ class LedgerRepository(Protocol):
     """The database side of the transparency log (an outbox read in commit order)."""
 
     def pending(self, *, limit: int) -> list[LoggedEntry]: ...
-    def mark(self, kind: str, ref: str, log_index: int) -> None: ...
-    def mark_identified(self, *, case_id: str, seq: int | None, evidence_id: str | None,
-                        log_index: int) -> bool: ...
+    def mark(self, marks: Sequence[tuple[str, str, int]]) -> None:
+        """Records the log index of each (kind, ref, log_index) entry just appended."""
+        ...
+
+    def mark_identified(
+        self, *, case_id: str, seq: int | None, evidence_id: str | None, log_index: int
+    ) -> bool: ...
     def recorded_size(self) -> int:
         """One past the highest log index recorded in the database."""
         ...
+
     def entries_of_case(self, case_id: str) -> list[LoggedEntry]: ...
 
 
@@ -163,17 +174,18 @@ class EventLog(Protocol):
     def append_many(self, entries: list[bytes]) -> list[int]:
         """Appends durably; returns the indices once acknowledged."""
         ...
+
     def read_entry(self, index: int) -> bytes: ...
 
 
 class IdempotencyRepository(Protocol):
-    def get(self, user_id: str, key: str) -> tuple[str, str] | None:
-        """(request_hash, case_id) previously stored for this user and key."""
+    def get_many(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+        """(user_id, key) → (request_hash, case_id), for the pairs that are stored."""
         ...
 
-    def put(
-        self, user_id: str, key: str, *, request_hash: str, case_id: str, created_at: datetime
-    ) -> None: ...
+    def put_all(self, rows: Sequence[tuple[str, str, str, str, datetime]]) -> None:
+        """Stores (user_id, key, request_hash, case_id, created_at) rows."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -27,6 +27,7 @@ from weiquan.web import (
 )
 from weiquan.web.deps import TokenCache
 from weiquan.web.i18n import LocaleMiddleware
+from weiquan.web.intake import IntakeQueue
 from weiquan.web.runtime import lifespan_for
 from weiquan.web.tlog_routes import build_tlog_router
 
@@ -48,6 +49,7 @@ def create_app(context: App | None = None) -> FastAPI:
     )
     app.state.context = context
     app.state.token_cache = TokenCache()
+    app.state.intake = IntakeQueue(context.services)
     app.add_middleware(
         SessionMiddleware,
         secret_key=context.settings.secret_key,
@@ -58,6 +60,7 @@ def create_app(context: App | None = None) -> FastAPI:
     )
     app.add_middleware(LocaleMiddleware)
     errors.install(app)
+    app.include_router(api_cases.intake_router)
     # Evidence first: its /cases/{id}/evidence must win over the generic /cases/{id}/{action}.
     app.include_router(api_evidence.router)
     app.include_router(api_packages.router)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +16,8 @@ from weiquan.services.ports import LoggedEntry
 
 CASE_EVENT = "case_event"
 EVIDENCE = "evidence"
+_MARK_EVENT = t.case_events.update().where(t.case_events.c.id == sa.bindparam("b_id"))
+_MARK_EVIDENCE = t.evidence.update().where(t.evidence.c.id == sa.bindparam("b_id"))
 
 
 def new_salt() -> str:
@@ -127,12 +129,17 @@ class SqlLedgerRepository:
         out.extend(_evidence_entry(r._mapping) for r in evidence)
         return out
 
-    def mark(self, kind: str, ref: str, log_index: int) -> None:
-        if kind == CASE_EVENT:
-            query = t.case_events.update().where(t.case_events.c.id == int(ref))
-        else:
-            query = t.evidence.update().where(t.evidence.c.id == ref)
-        self._conn.execute(query.values(log_index=log_index))
+    def mark(self, marks: Sequence[tuple[str, str, int]]) -> None:
+        # One executemany per table with constant statements: a pump batch is up to a thousand
+        # rows, and a statement built per row cost more than the update itself.
+        events = [
+            {"b_id": int(ref), "log_index": i} for kind, ref, i in marks if kind == CASE_EVENT
+        ]
+        evidence = [{"b_id": ref, "log_index": i} for kind, ref, i in marks if kind != CASE_EVENT]
+        if events:
+            self._conn.execute(_MARK_EVENT, events)
+        if evidence:
+            self._conn.execute(_MARK_EVIDENCE, evidence)
 
     def mark_identified(
         self, *, case_id: str, seq: int | None, evidence_id: str | None, log_index: int

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -210,32 +210,29 @@ class SqlIdempotencyRepository:
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
 
-    def get(self, user_id: str, key: str) -> tuple[str, str] | None:
-        row = self._conn.execute(_SELECT_IDEMPOTENCY, {"b_user": user_id, "b_key": key}).first()
-        return (row[0], row[1]) if row else None
+    def get_many(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+        if not pairs:
+            return {}
+        rows = self._conn.execute(_SELECT_IDEMPOTENCY_MANY, {"b_pairs": list(pairs)})
+        return {(r.user_id, r.key): (r.request_hash, r.case_id) for r in rows}
 
-    def put(
-        self, user_id: str, key: str, *, request_hash: str, case_id: str, created_at: datetime
-    ) -> None:
-        self._conn.execute(
-            _INSERT_IDEMPOTENCY,
-            {
-                "user_id": user_id,
-                "key": key,
-                "request_hash": request_hash,
-                "case_id": case_id,
-                "created_at": created_at,
-            },
-        )
+    def put_all(self, rows: Sequence[tuple[str, str, str, str, datetime]]) -> None:
+        if rows:
+            self._conn.execute(
+                _INSERT_IDEMPOTENCY,
+                [
+                    {"user_id": u, "key": k, "request_hash": h, "case_id": c, "created_at": at}
+                    for u, k, h, c, at in rows
+                ],
+            )
 
 
 _SELECT_MERCHANT = sa.select(t.merchants).where(t.merchants.c.id == sa.bindparam("b_id"))
 _SELECT_SHOP = sa.select(t.shops).where(t.shops.c.id == sa.bindparam("b_id"))
-_SELECT_IDEMPOTENCY = sa.select(
-    t.idempotency_keys.c.request_hash, t.idempotency_keys.c.case_id
-).where(
-    t.idempotency_keys.c.user_id == sa.bindparam("b_user"),
-    t.idempotency_keys.c.key == sa.bindparam("b_key"),
+_SELECT_IDEMPOTENCY_MANY = sa.select(t.idempotency_keys).where(
+    sa.tuple_(t.idempotency_keys.c.user_id, t.idempotency_keys.c.key).in_(
+        sa.bindparam("b_pairs", expanding=True)
+    )
 )
 _INSERT_CASE = t.cases.insert()
 _UPDATE_CASE = t.cases.update().where(
@@ -250,10 +247,22 @@ class SqlCaseRepository:
         self._conn = conn
 
     def add(self, case: Case) -> None:
-        # A constant statement with separate parameters keeps SQLAlchemy's compiled form cached.
-        self._conn.execute(_INSERT_CASE, {"id": case.id, **_case_columns(case)})
-        self._write_children(case, fresh=True)
-        case.new_events.clear()
+        self.add_all([case])
+
+    def add_all(self, cases: Sequence[Case]) -> None:
+        if not cases:
+            return
+        # Constant statements with separate parameters keep SQLAlchemy's compiled form cached;
+        # a list of parameter sets is one executemany per table for the whole group.
+        self._conn.execute(_INSERT_CASE, [{"id": c.id, **_case_columns(c)} for c in cases])
+        events = [_event_row(e) for c in cases for e in c.new_events]
+        if events:
+            self._conn.execute(_INSERT_EVENT, events)
+        offers = [_offer_row(c.id, n, o) for c in cases for n, o in enumerate(c.offers)]
+        if offers:
+            self._conn.execute(t.offers.insert(), offers)
+        for case in cases:
+            case.new_events.clear()
 
     def get(self, case_id: str, *, for_update: bool = False) -> Case | None:
         query = sa.select(t.cases).where(t.cases.c.id == case_id)
@@ -338,11 +347,11 @@ class SqlCaseRepository:
             for r in self._conn.execute(query)
         ]
 
-    def _write_children(self, case: Case, *, fresh: bool = False) -> None:
+    def _write_children(self, case: Case) -> None:
         if case.new_events:
             self._conn.execute(_INSERT_EVENT, [_event_row(e) for e in case.new_events])
-        if not fresh:  # offers change state in place; rewriting the few rows keeps this simple
-            self._conn.execute(t.offers.delete().where(t.offers.c.case_id == case.id))
+        # Offers change state in place; rewriting the few rows keeps this simple.
+        self._conn.execute(t.offers.delete().where(t.offers.c.case_id == case.id))
         if case.offers:
             self._conn.execute(
                 t.offers.insert(),

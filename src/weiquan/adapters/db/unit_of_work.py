@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import weakref
+from pathlib import Path
 from types import TracebackType
 
 import sqlalchemy as sa
@@ -24,17 +28,53 @@ from weiquan.adapters.db.trust_repositories import (
     vetting_repository,
 )
 
-_WRITER_LOCKS: dict[int, threading.RLock] = {}
+
+class SqliteWriterLock:
+    """SQLite allows one writer at a time. Writers queue here instead of meeting in SQLite's busy
+    handler, whose sleep-and-retry backoff (1, 2, 5, 10 … 100 ms) let tail latency reach a
+    second: threads of this process on a lock, then processes on an advisory ``flock`` of a
+    file beside the database, which the kernel hands on the moment it is released."""
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.RLock()
+        self._depth = 0
+        self._path = Path(database + "-writer.lock") if database else None
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self._threads.acquire()
+        try:
+            if self._depth == 0 and self._path is not None:
+                if self._fd is None:
+                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._depth += 1
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def release(self) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+
+# Keyed by the engine itself (weakly): an id() could be reused by a later engine on another file.
+_WRITER_LOCKS: weakref.WeakKeyDictionary[sa.Engine, SqliteWriterLock] = weakref.WeakKeyDictionary()
 _WRITER_LOCKS_GUARD = threading.Lock()
 
 
-def _sqlite_writer_lock(engine: sa.Engine) -> threading.RLock | None:
-    """SQLite allows one writer; threads of one process queue on this lock instead of meeting in
-    SQLite's busy handler, whose sleep-and-retry backoff makes tail latency jump to a second."""
+def _sqlite_writer_lock(engine: sa.Engine) -> SqliteWriterLock | None:
     if engine.dialect.name != "sqlite":
         return None
+    database = engine.url.database
     with _WRITER_LOCKS_GUARD:
-        return _WRITER_LOCKS.setdefault(id(engine), threading.RLock())
+        lock = _WRITER_LOCKS.get(engine)
+        if lock is None:
+            in_memory = not database or database == ":memory:"
+            lock = _WRITER_LOCKS[engine] = SqliteWriterLock(None if in_memory else database)
+        return lock
 
 
 class SqlUnitOfWork:
@@ -43,7 +83,7 @@ class SqlUnitOfWork:
         self._cipher = cipher
         self._readonly = readonly
         self._conn: sa.Connection | None = None
-        self._writer_lock: threading.RLock | None = None
+        self._writer_lock: SqliteWriterLock | None = None
         self._tx: sa.RootTransaction | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
