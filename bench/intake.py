@@ -145,7 +145,12 @@ async def fire(port: int, shop: str, requests: int, concurrency: int) -> tuple[l
         for i in numbers:  # shared by all workers: each number is taken once
             request = post("/api/v1/cases", body, {**headers, "Idempotency-Key": f"{run_id}-{i}"})
             started = time.perf_counter()
-            status, _ = await connection.send(request)
+            try:
+                status, _ = await connection.send(request)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                status = 0  # counted as a failure; carry on over a new connection
+                connection.close()
+                connection = await Connection.open("127.0.0.1", port)
             latencies.append(time.perf_counter() - started)
             failures += status != 201
         connection.close()
@@ -170,11 +175,10 @@ def run(label: str, database_url: str, args: argparse.Namespace) -> None:
         measure(label, database_url, data_dir, args)
 
 
-def start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start(command: list[str], env: dict[str, str], data_dir: str) -> subprocess.Popen[bytes]:
     weiquan = str(Path(sys.executable).parent / "weiquan")
-    return subprocess.Popen(
-        [weiquan, *command], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    with (Path(data_dir) / f"{command[0]}.log").open("ab") as log:  # shown if a request fails
+        return subprocess.Popen([weiquan, *command], env=env, stdout=log, stderr=log)
 
 
 def measure(label: str, database_url: str, data_dir: str, args: argparse.Namespace) -> None:
@@ -183,9 +187,11 @@ def measure(label: str, database_url: str, data_dir: str, args: argparse.Namespa
     # As deployed: one process serves with the deadline worker and log pump inside it; several
     # processes serve beside one `weiquan worker`. Either way the log pump runs during the
     # measurement and its work is counted.
-    processes = [start(["serve", "--port", str(port), "--workers", str(args.workers)], env)]
+    serve = ["serve", "--port", str(port), "--workers", str(args.workers)]
+    processes = [start(serve, env, data_dir)]
     if args.workers > 1:
-        processes.append(start(["worker"], env))
+        processes.append(start(["worker"], env, data_dir))
+    failures = 0
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -204,6 +210,9 @@ def measure(label: str, database_url: str, data_dir: str, args: argparse.Namespa
         for process in processes:
             process.terminate()
             process.wait(10)
+        if failures:
+            for log in sorted(Path(data_dir).glob("*.log")):
+                print(f"--- {log.name}\n" + "\n".join(log.read_text().splitlines()[-20:]))
     latencies.sort()
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
