@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import httpx
 import sqlalchemy as sa
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.e2e import conftest as e2e
@@ -87,13 +88,19 @@ async def _token(client: httpx.AsyncClient, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def test_requests_that_arrive_while_a_group_is_written_are_filed_as_the_next_group(
-    database_url: str, engine: sa.Engine, services: Services, world: World
-) -> None:
+def gated_app(
+    database_url: str, engine: sa.Engine, services: Services
+) -> tuple[FastAPI, Gate, IntakeQueue]:
     gate = Gate(services.uow)
     app = create_app(App(e2e.test_settings(database_url), engine, replace(services, uow=gate)))
     app.dependency_overrides[get_now] = lambda: NOW
-    intake: IntakeQueue = app.state.intake
+    return app, gate, app.state.intake
+
+
+def test_requests_that_arrive_while_a_group_is_written_are_filed_as_the_next_group(
+    database_url: str, engine: sa.Engine, services: Services, world: World
+) -> None:
+    app, gate, intake = gated_app(database_url, engine, services)
 
     async def scenario() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=app)
@@ -162,10 +169,7 @@ def test_an_idempotent_retry_sent_alongside_the_first_attempt_files_one_case(
 def test_closing_the_queue_files_what_was_waiting_and_then_refuses_more(
     database_url: str, engine: sa.Engine, services: Services, world: World
 ) -> None:
-    gate = Gate(services.uow)
-    app = create_app(App(e2e.test_settings(database_url), engine, replace(services, uow=gate)))
-    app.dependency_overrides[get_now] = lambda: NOW
-    intake: IntakeQueue = app.state.intake
+    app, gate, intake = gated_app(database_url, engine, services)
 
     async def scenario() -> tuple[list[httpx.Response], httpx.Response]:
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
