@@ -56,6 +56,7 @@ def build(settings: Settings) -> App:
         passwords=Argon2Passwords(),
         blobs=FilesystemBlobStore(settings.data_dir / "evidence"),
         max_upload_bytes=settings.max_upload_bytes,
+        grade_policy=settings.grade_policy(),
     )
     return App(settings, engine, services)
 

@@ -8,6 +8,9 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from weiquan.domain.errors import ValidationFailed
+from weiquan.domain.trust.grade import GradePolicy
+
 DEV_SECRET = "dev-only-secret-key-do-not-use-in-production"  # noqa: S105 - refused outside dev
 # A fixed development key so `make run` works out of the box; refused outside development.
 DEV_PII_KEY = "dev:ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcyEhISEhISE"
@@ -47,6 +50,22 @@ class Settings(BaseSettings):
     # `weiquan serve` with one process runs the deadline worker and the log pump inside it.
     embedded_worker: bool = False
     worker_interval_seconds: float = Field(default=5.0, ge=0.2, le=3600)
+    # The credit grade's component weights, e.g. {"response": 0.3, "speed": 0.0, ...}; names not
+    # given keep the published weight, and the weights must add up to 1 (docs/credit-grade.md).
+    grade_weights: dict[str, float] = Field(default_factory=dict)
+    grade_prior_weight: float = Field(default=10.0, gt=0, le=10_000)
+
+    @model_validator(mode="after")
+    def _grade_policy_is_consistent(self) -> Settings:
+        try:
+            self.grade_policy()
+        except ValidationFailed as exc:
+            raise ValueError(f"WEIQUAN_GRADE_WEIGHTS / WEIQUAN_GRADE_PRIOR_WEIGHT: {exc}") from None
+        return self
+
+    def grade_policy(self) -> GradePolicy:
+        base = GradePolicy(prior_weight=self.grade_prior_weight)
+        return base.with_weights(self.grade_weights) if self.grade_weights else base
 
     @model_validator(mode="after")
     def _refuse_default_secrets_outside_development(self) -> Settings:

@@ -253,7 +253,7 @@ def act(svc: Services, cmd: CaseCommand, *, principal: Principal, now: datetime)
         _dispatch(svc, uow, case, cmd, actor=principal.actor, now=now)
         wf.schedule(case, svc.policy)
         uow.cases.save(case)
-        trust_grades.after_case_saved(uow, case, now)
+        trust_grades.after_case_saved(uow, case, now, svc.grade_policy)
         uow.commit()
     return case
 

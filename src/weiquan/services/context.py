@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from weiquan.domain.calendar import WorkdayCalendar
 from weiquan.domain.evidence_files import BlobStore
+from weiquan.domain.trust.grade import DEFAULT_POLICY, GradePolicy
 from weiquan.domain.workflow import DeadlinePolicy
 from weiquan.services.ports import IdGenerator, PasswordHasher, UnitOfWorkFactory
 
@@ -19,3 +20,4 @@ class Services:
     passwords: PasswordHasher
     blobs: BlobStore
     max_upload_bytes: int = 200 * 1024 * 1024
+    grade_policy: GradePolicy = DEFAULT_POLICY

@@ -123,7 +123,9 @@ def decide(
         uow.disputes.save(dispute)
         case = uow.cases.get(dispute.case_id)
         if finding is dp.DisputeFinding.FOR_MERCHANT and case is not None:
-            trust_grades.exclude_case(uow, case, now, trigger=f"dispute:{dispute.id}")
+            trust_grades.exclude_case(
+                uow, case, now, svc.grade_policy, trigger=f"dispute:{dispute.id}"
+            )
         uow.commit()
     return dispute
 

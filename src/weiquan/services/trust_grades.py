@@ -19,19 +19,23 @@ from weiquan.services.ports import UnitOfWork
 HISTORY_LIMIT = 100
 
 
-def after_case_saved(uow: UnitOfWork, case: Case, now: datetime) -> None:
+def after_case_saved(
+    uow: UnitOfWork, case: Case, now: datetime, policy: gr.GradePolicy = gr.DEFAULT_POLICY
+) -> None:
     """The hook the case service calls after saving: counts a close, or a late rating."""
     if case.status is not CaseStatus.CLOSED:
         return
-    if count_closed_case(uow, case, now):
+    if count_closed_case(uow, case, now, policy):
         return
     if case.rating is not None and uow.grades.mark_rating_counted(case.id):
         sums = uow.grades.sums_for_update(case.merchant_id)
         sums.add_rating(case.rating)
-        _save(uow, sums, now, trigger=f"rating:{case.id}")
+        _save(uow, sums, now, policy, trigger=f"rating:{case.id}")
 
 
-def count_closed_case(uow: UnitOfWork, case: Case, now: datetime) -> bool:
+def count_closed_case(
+    uow: UnitOfWork, case: Case, now: datetime, policy: gr.GradePolicy = gr.DEFAULT_POLICY
+) -> bool:
     """Adds a closed case to its merchant's sums and pledges; False if it was already counted."""
     if not uow.grades.mark_counted(case.id, case.merchant_id, at=now):
         return False
@@ -46,29 +50,45 @@ def count_closed_case(uow: UnitOfWork, case: Case, now: datetime) -> bool:
             checked, kept = membership.record(pledge, outcome)
             sums.add_pledge_checks(checked, kept)
             uow.pledges.put_membership(membership)
-    _save(uow, sums, now, trigger=f"case:{case.id}")
+    _save(uow, sums, now, policy, trigger=f"case:{case.id}")
     return True
 
 
-def exclude_case(uow: UnitOfWork, case: Case, now: datetime, *, trigger: str) -> None:
+def exclude_case(
+    uow: UnitOfWork,
+    case: Case,
+    now: datetime,
+    policy: gr.GradePolicy = gr.DEFAULT_POLICY,
+    *,
+    trigger: str,
+) -> None:
     """Keeps a complaint found malicious out of its merchant's grade, or takes it back out."""
     was_counted, rating_counted = uow.grades.exclude(case.id, case.merchant_id, at=now)
     if not was_counted:
         return
     sums = uow.grades.sums_for_update(case.merchant_id)
     sums.remove_case(gr.outcome_of(case, uow.cases.events(case.id)), with_rating=rating_counted)
-    _save(uow, sums, now, trigger=trigger)
+    _save(uow, sums, now, policy, trigger=trigger)
 
 
-def record_violation(uow: UnitOfWork, merchant_id: str, now: datetime, *, trigger: str) -> None:
+def record_violation(
+    uow: UnitOfWork,
+    merchant_id: str,
+    now: datetime,
+    policy: gr.GradePolicy = gr.DEFAULT_POLICY,
+    *,
+    trigger: str,
+) -> None:
     sums = uow.grades.sums_for_update(merchant_id)
     sums.violations += 1
-    _save(uow, sums, now, trigger=trigger)
+    _save(uow, sums, now, policy, trigger=trigger)
 
 
-def _save(uow: UnitOfWork, sums: gr.GradeSums, now: datetime, *, trigger: str) -> None:
+def _save(
+    uow: UnitOfWork, sums: gr.GradeSums, now: datetime, policy: gr.GradePolicy, *, trigger: str
+) -> None:
     uow.grades.save_sums(sums)
-    result = gr.compute(sums)
+    result = gr.compute(sums, policy)
     uow.grades.add_history(
         gr.GradeHistoryEntry(
             sums.merchant_id, now, result.score, result.grade, result.cases, trigger
@@ -82,7 +102,7 @@ def count_uncounted(svc: Services, *, now: datetime, limit: int = 500) -> int:
     with svc.uow() as uow:
         for case_id in uow.grades.uncounted_closed_cases(limit=limit):
             case = uow.cases.get(case_id)
-            if case is not None and count_closed_case(uow, case, now):
+            if case is not None and count_closed_case(uow, case, now, svc.grade_policy):
                 counted += 1
         uow.commit()
     return counted
@@ -100,4 +120,6 @@ def merchant_grade(svc: Services, merchant_id: str) -> GradeView:
         if uow.merchants.get(merchant_id) is None:
             raise NotFound("找不到该商家")
         sums = uow.grades.sums(merchant_id)
-        return GradeView(gr.compute(sums), uow.grades.history(merchant_id, limit=HISTORY_LIMIT))
+        return GradeView(
+            gr.compute(sums, svc.grade_policy), uow.grades.history(merchant_id, limit=HISTORY_LIMIT)
+        )

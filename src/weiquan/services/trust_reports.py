@@ -137,7 +137,7 @@ def decide_report(
         uow.reports.save(report)
         if finding is rp.Finding.SUBSTANTIATED:
             trust_grades.record_violation(
-                uow, report.merchant_id, now, trigger=f"report:{report.id}"
+                uow, report.merchant_id, now, svc.grade_policy, trigger=f"report:{report.id}"
             )
         uow.commit()
         return staff_view(report, uow.reports.events(report.id))

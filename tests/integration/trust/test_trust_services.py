@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from weiquan.domain.trust import disputes as dp
 from weiquan.domain.trust import reports as rp
 from weiquan.domain.trust import reviews as rv
 from weiquan.domain.trust import vetting as vt
-from weiquan.domain.trust.grade import Grade
+from weiquan.domain.trust.grade import Grade, GradePolicy
 from weiquan.domain.trust.pledges import PledgeTerm, TermKind
 from weiquan.services import (
     cases,
@@ -539,3 +540,39 @@ def test_a_regulators_page_of_reports_is_full_even_when_other_regions_are_newer(
         )
     page = trust_reports.list_reports(services, principal=world.regulator_beijing, limit=3)
     assert len(page) == 3
+
+
+def test_the_deployments_grade_policy_is_the_one_shown_and_recorded(
+    services: Services, world: World
+) -> None:
+    published = trust_grades.merchant_grade(services, world.merchant_b_id).grade
+    only_response = {
+        "response": 1.0,
+        "speed": 0,
+        "resolution": 0,
+        "fulfilment": 0,
+        "satisfaction": 0,
+        "pledges": 0,
+    }
+    own = replace(services, grade_policy=GradePolicy().with_weights(only_response))
+    shown = trust_grades.merchant_grade(own, world.merchant_b_id).grade
+    assert (published.score, shown.score) == (71.0, 80.0)  # the response prior is 80 %
+    report = trust_reports.submit_report(
+        own,
+        principal=None,
+        merchant_id=world.merchant_b_id,
+        violation=rp.Violation.FAKE_REVIEWS,
+        description="雇人刷好评",
+        now=NOW,
+    )
+    trust_reports.decide_report(
+        own,
+        report.id,
+        principal=world.admin,
+        finding=rp.Finding.SUBSTANTIATED,
+        reason="查实",
+        now=NOW,
+    )
+    view = trust_grades.merchant_grade(own, world.merchant_b_id)
+    assert view.grade.score == 70.0
+    assert view.history[0].score == 70.0  # the history records the score under the same policy

@@ -6,9 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from weiquan.domain.errors import ValidationFailed
 from weiquan.domain.trust.grade import (
+    COMPONENTS,
     CaseOutcome,
     Grade,
+    GradePolicy,
     GradeSums,
     compute,
     grade_for,
@@ -184,3 +187,53 @@ def test_removing_a_case_undoes_adding_it() -> None:
     sums = sums_of(kept, malicious)
     sums.remove_case(malicious, with_rating=True)
     assert sums == sums_of(kept)
+
+
+def test_a_deployment_policy_with_other_weights_changes_the_score_by_hand_computed_amounts() -> (
+    None
+):
+    # Only response and resolution count, half each: 100 × (.5×.8 + .5×.6) = 70.0 with no cases.
+    weights = {
+        "response": 0.5,
+        "speed": 0,
+        "resolution": 0.5,
+        "fulfilment": 0,
+        "satisfaction": 0,
+        "pledges": 0,
+    }
+    policy = GradePolicy().with_weights(weights)
+    assert compute(GradeSums("m"), policy).score == 70.0
+    # One perfect case with prior strength 10: (1 + 10×.8)/11 and (1 + 10×.6)/11.
+    expected = round(100 * (0.5 * 9 / 11 + 0.5 * 7 / 11), 1)
+    assert compute(sums_of(perfect_case()), policy).score == expected
+
+
+def test_a_weaker_prior_lets_few_cases_move_the_score_further_and_the_why_says_so() -> None:
+    published = compute(sums_of(perfect_case()))
+    weak = compute(sums_of(perfect_case()), GradePolicy(prior_weight=2))
+    assert weak.score > published.score
+    assert "加权 2 次" in weak.why()[0]
+    assert "加权 10 次" in published.why()[0]
+
+
+def test_grade_thresholds_come_from_the_policy() -> None:
+    strict = GradePolicy(recommended_from=95, caution_from=75)
+    assert grade_for(90, strict) is Grade.CAUTION
+    assert grade_for(90) is Grade.RECOMMENDED
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: GradePolicy().with_weights({"response": 0.5}), "grade_weights"),
+        (lambda: GradePolicy().with_weights({"popularity": 0.1}), "grade_weights"),
+        (lambda: GradePolicy().with_weights({"response": -0.1, "speed": 0.4}), "grade_weights"),
+        (lambda: GradePolicy(prior_weight=0), "grade_prior_weight"),
+        (lambda: GradePolicy(recommended_from=50, caution_from=60), "grade_thresholds"),
+        (lambda: GradePolicy(components=COMPONENTS[:5]), "grade_weights"),
+    ],
+)
+def test_an_inconsistent_policy_is_refused_naming_the_setting(make: object, field: str) -> None:
+    with pytest.raises(ValidationFailed) as info:
+        make()  # type: ignore[operator]
+    assert info.value.field == field

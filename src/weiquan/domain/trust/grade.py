@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from weiquan.domain.cases import Case, CaseEvent
+from weiquan.domain.errors import ValidationFailed
 from weiquan.domain.lifecycle import Action, CaseStatus
 
 PRIOR_WEIGHT = 10
@@ -54,6 +55,52 @@ COMPONENTS = (
     ComponentRule("satisfaction", "消费者满意度", 0.15, 0.60),
     ComponentRule("pledges", "自律承诺履行率", 0.10, 0.80),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class GradePolicy:
+    """The formula's numbers. The defaults are the published ones (docs/credit-grade.md); a
+    deployment may set its own weights and prior strength, and then publishes them too."""
+
+    components: tuple[ComponentRule, ...] = COMPONENTS
+    prior_weight: float = PRIOR_WEIGHT
+    recommended_from: float = RECOMMENDED_FROM
+    caution_from: float = CAUTION_FROM
+
+    def __post_init__(self) -> None:
+        names = sorted(rule.name for rule in self.components)
+        if names != sorted(rule.name for rule in COMPONENTS):
+            raise ValidationFailed(
+                "评分须包含且仅包含这些分项：" + "、".join(r.name for r in COMPONENTS),
+                field="grade_weights",
+            )
+        if any(rule.weight < 0 for rule in self.components):
+            raise ValidationFailed("分项权重不能为负", field="grade_weights")
+        total = sum(rule.weight for rule in self.components)
+        if abs(total - 1) > 1e-6:
+            raise ValidationFailed(f"分项权重之和应为 1，现为 {total:g}", field="grade_weights")
+        if not 0 < self.prior_weight <= 10_000:
+            raise ValidationFailed(
+                "先验强度应在 0（不含）到 10000 之间", field="grade_prior_weight"
+            )
+        if not 0 <= self.caution_from <= self.recommended_from <= 100:
+            raise ValidationFailed("等级分界应满足 0 ≤ 谨慎 ≤ 建议 ≤ 100", field="grade_thresholds")
+
+    def with_weights(self, weights: dict[str, float]) -> GradePolicy:
+        """The same policy with the named components' weights replaced (priors stay)."""
+        unknown = set(weights) - {rule.name for rule in self.components}
+        if unknown:
+            raise ValidationFailed(
+                f"不认识的评分分项：{'、'.join(sorted(unknown))}", field="grade_weights"
+            )
+        components = tuple(
+            ComponentRule(r.name, r.label_zh, weights.get(r.name, r.weight), r.prior)
+            for r in self.components
+        )
+        return GradePolicy(components, self.prior_weight, self.recommended_from, self.caution_from)
+
+
+DEFAULT_POLICY = GradePolicy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +236,7 @@ class CreditGrade:
     violations: int
     penalty: float
     few_cases: bool
+    prior_weight: float = PRIOR_WEIGHT
 
     @property
     def label_zh(self) -> str:
@@ -198,7 +246,7 @@ class CreditGrade:
         """The breakdown in words, as the merchant page shows it."""
         text = [
             f"{line.label_zh}：{_rate(line.observed)}（{line.observations} 次观察），"
-            f"按先验 {line.prior:.0%} 加权 {PRIOR_WEIGHT} 次修正为 {line.shrunk:.1%}，"
+            f"按先验 {line.prior:.0%} 加权 {self.prior_weight:g} 次修正为 {line.shrunk:.1%}，"
             f"权重 {line.weight:.0%}，得 {line.points:.1f} 分"
             for line in self.lines
         ]
@@ -213,12 +261,13 @@ def _rate(value: float | None) -> str:
     return "暂无数据" if value is None else f"{value:.1%}"
 
 
-def compute(sums: GradeSums) -> CreditGrade:
+def compute(sums: GradeSums, policy: GradePolicy = DEFAULT_POLICY) -> CreditGrade:
     observed = sums.observations()
     lines = []
-    for rule in COMPONENTS:
+    k = policy.prior_weight
+    for rule in policy.components:
         successes, n = observed[rule.name]
-        shrunk = (successes + PRIOR_WEIGHT * rule.prior) / (n + PRIOR_WEIGHT)
+        shrunk = (successes + k * rule.prior) / (n + k)
         lines.append(
             ComponentLine(
                 name=rule.name,
@@ -236,19 +285,20 @@ def compute(sums: GradeSums) -> CreditGrade:
     return CreditGrade(
         merchant_id=sums.merchant_id,
         score=score,
-        grade=grade_for(score),
+        grade=grade_for(score, policy),
         cases=sums.cases,
         lines=tuple(lines),
         violations=sums.violations,
         penalty=penalty,
         few_cases=sums.cases < FEW_CASES,
+        prior_weight=k,
     )
 
 
-def grade_for(score: float) -> Grade:
-    if score >= RECOMMENDED_FROM:
+def grade_for(score: float, policy: GradePolicy = DEFAULT_POLICY) -> Grade:
+    if score >= policy.recommended_from:
         return Grade.RECOMMENDED
-    if score >= CAUTION_FROM:
+    if score >= policy.caution_from:
         return Grade.CAUTION
     return Grade.NOT_RECOMMENDED
 
