@@ -121,6 +121,29 @@ def test_j_a_named_report_reaches_staff_with_its_clock_and_the_merchant_never_se
     expect(row).to_contain_text("截止")
     regulator.check("reports")
 
+    # The regulator decides it: a missing outcome is refused in place, then 查实 with reasons,
+    # then the named reporter is told; the substantiated report counts against the grade.
+    row.get_by_role("link").click()
+    page = regulator.page
+    expect(page.get_by_role("heading", name=f"举报：{merchant}")).to_be_visible()
+    page.get_by_label("决定理由").fill("经现场核查，礼盒为外购成品，宣传不实")
+    page.get_by_role("button", name="提交决定").click()
+    expect(page.locator("#decision-finding-error")).to_have_text("请选择处理结果")
+    expect(page.get_by_label("决定理由")).to_have_value("经现场核查，礼盒为外购成品，宣传不实")
+    regulator.check("report-decision-error")
+    page.get_by_label("查实", exact=True).check()
+    page.get_by_role("button", name="提交决定").click()
+    expect(page.locator("dl.facts")).to_contain_text("已处理：查实")
+    page.get_by_role("button", name="发送告知").click()
+    expect(page.locator("#notify-message-error")).to_be_visible()
+    page.get_by_label("告知内容").fill("您举报的虚假宣传经查属实，已依法处理。")
+    page.get_by_role("button", name="发送告知").click()
+    expect(page.locator("dl.facts")).to_contain_text("已告知")
+    expect(page.locator("ol.timeline")).to_contain_text("已依法处理")
+    regulator.check("report-decided")
+    open_merchant(regulator, merchant)
+    expect(regulator.page.locator(".why")).to_contain_text("经查实的违法违规 1 起")
+
 
 def test_k_a_merchant_estimates_trademark_damages_and_sees_the_calculation(
     open_tab: Any,

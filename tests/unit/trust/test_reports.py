@@ -9,7 +9,7 @@ import pytest
 from weiquan.adapters.holiday_calendar import ChinaWorkdayCalendar
 from weiquan.domain.accounts import Actor, Role
 from weiquan.domain.calendar import WeekdayOnlyCalendar
-from weiquan.domain.errors import Conflict, IllegalTransition, PermissionDenied
+from weiquan.domain.errors import Conflict, IllegalTransition, PermissionDenied, ValidationFailed
 from weiquan.domain.trust import reports as rp
 
 CAL = WeekdayOnlyCalendar()
@@ -143,3 +143,18 @@ def test_a_closed_report_cannot_be_decided_again() -> None:
         rp.decide(
             report, actor=STAFF, at=MONDAY, finding=rp.Finding.SUBSTANTIATED, reason="r", cal=CAL
         )
+
+
+def test_an_extension_needs_its_reason_and_a_notice_needs_its_words() -> None:
+    report = new_report()
+    with pytest.raises(ValidationFailed) as no_reason:
+        rp.extend(report, actor=STAFF, at=MONDAY, reason="  ", cal=CAL)
+    assert no_reason.value.field == "reason"
+    assert not report.extended
+    rp.decide(
+        report, actor=STAFF, at=MONDAY, finding=rp.Finding.SUBSTANTIATED, reason="属实", cal=CAL
+    )
+    with pytest.raises(ValidationFailed) as no_words:
+        rp.notify_reporter(report, actor=STAFF, at=MONDAY, message="")
+    assert no_words.value.field == "message"
+    assert report.notified_at is None

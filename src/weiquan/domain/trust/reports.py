@@ -160,6 +160,7 @@ def extend(
     """Art 31: one extension of 15 working days, with the reason on record."""
     if report.extended:
         raise Conflict("处理期限只能延长一次", field="action")
+    require_text(reason, field="reason", limit=2_000)
     report.apply(ReportAction.EXTEND, actor=actor, at=at, reason=reason)
     report.extended = True
     report.decision_due_at, report.clock_note = due_or_note(
@@ -202,6 +203,7 @@ def decide(
 
 
 def notify_reporter(report: Report, *, actor: Actor, at: datetime, message: str) -> None:
+    require_text(message, field="message", limit=2_000)
     report.apply(ReportAction.NOTIFY, actor=actor, at=at, reason=message)
     report.notified_at, report.notify_due_at = at, None
     schedule(report)

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from weiquan.domain.accounts import Principal, Role
-from weiquan.domain.errors import DomainError, ValidationFailed
+from weiquan.domain.errors import DomainError, NotFound, ValidationFailed
 from weiquan.domain.trust import reports as rp
 from weiquan.domain.trust import reviews as rv
 from weiquan.domain.trust.grade import Grade
@@ -348,3 +348,97 @@ def report_list(
         "now": now,
     }
     return render(request, "trust/reports.html", who, **context)
+
+
+# --- deciding a report: mediators, administrators, regulators -------------------------------------
+
+_REPORT_DECIDERS = (Role.MEDIATOR, Role.ADMIN, Role.REGULATOR)
+_REPORT_STEPS = ("decision", "extend", "notify")
+
+
+def _report_context(
+    svc: Services, who: Principal, report_id: str, now: datetime, **extra: Any
+) -> dict[str, Any]:
+    report = trust_reports.get_report(svc, report_id, principal=who)
+    reporter = report.get("reporter_id")
+    return {
+        "r": report,
+        "merchant_names": {m.id: m.name for m, _shops in views.merchant_directory(svc)},
+        "reporter_name": views.display_names(svc, {reporter}).get(reporter) if reporter else None,
+        "violation_label": lambda v: _label(VIOLATIONS, v),
+        "status_text": lambda s: _label(REPORT_STATUS, s),
+        "finding_label": lambda f: _label(FINDINGS, f),
+        "findings": [(f.value, gettext(text)) for f, text in FINDINGS.items()],
+        "moment": _moment,
+        "now": now,
+        "error": None,
+        "step": "",
+        "values": {"finding": "", "reason": "", "message": ""},
+        **extra,
+    }
+
+
+@router.get("/reports/{report_id}")
+def report_page(
+    report_id: str, request: Request, principal: PagePrincipal, svc: ServicesDep, now: NowDep
+) -> Response:
+    """One report with its clocks and history, and the forms to decide it, extend the period
+    once, and tell a named reporter the outcome."""
+    who = require_role(principal, *_REPORT_DECIDERS)
+    context = _report_context(svc, who, report_id, now)
+    return render(request, "trust/report.html", who, **context)
+
+
+@router.post("/reports/{report_id}/{step}")
+async def report_step(
+    report_id: str,
+    step: str,
+    request: Request,
+    principal: PagePrincipal,
+    svc: ServicesDep,
+    now: NowDep,
+) -> Response:
+    who = require_role(principal, *_REPORT_DECIDERS)
+    if step not in _REPORT_STEPS:
+        raise NotFound(gettext("找不到该页面"))
+    raw = await _form(request)
+    return await run_in_threadpool(_report_step, request, svc, who, report_id, step, now, raw)
+
+
+def _report_step(
+    request: Request,
+    svc: Services,
+    who: Principal,
+    report_id: str,
+    step: str,
+    now: datetime,
+    raw: dict[str, str],
+) -> Response:
+    values = {k: raw.get(k, "") for k in ("finding", "reason", "message")}
+    try:
+        if step == "decision":
+            if values["finding"] not in set(rp.Finding):
+                raise ValidationFailed(gettext("请选择处理结果"), field="finding")
+            trust_reports.decide_report(
+                svc,
+                report_id,
+                principal=who,
+                finding=rp.Finding(values["finding"]),
+                reason=values["reason"],
+                now=now,
+            )
+        elif step == "extend":
+            trust_reports.extend_report(
+                svc, report_id, principal=who, reason=values["reason"], now=now
+            )
+        else:
+            trust_reports.notify_reporter(
+                svc, report_id, principal=who, message=values["message"], now=now
+            )
+    except DomainError as exc:
+        if exc.http_status in (403, 404):
+            raise
+        error = form_error(exc, default_field="message" if step == "notify" else "reason")
+        context = _report_context(svc, who, report_id, now, error=error, step=step, values=values)
+        return render(request, "trust/report.html", who, status_code=422, **context)
+    return redirect(f"/reports/{report_id}")
