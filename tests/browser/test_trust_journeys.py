@@ -141,6 +141,11 @@ def test_j_a_named_report_reaches_staff_with_its_clock_and_the_merchant_never_se
     expect(page.locator("dl.facts")).to_contain_text("已告知")
     expect(page.locator("ol.timeline")).to_contain_text("已依法处理")
     regulator.check("report-decided")
+    # The merchant cannot open the staff page, which names the reporter.
+    refused = shop.page.request.get(page.url)
+    assert refused.status in (403, 404)
+    assert "李文博" not in refused.text()
+    assert "bob@example.com" not in refused.text()
     open_merchant(regulator, merchant)
     expect(regulator.page.locator(".why")).to_contain_text("经查实的违法违规 1 起")
 
