@@ -119,9 +119,10 @@ def test_a_today_beyond_the_holiday_calendar_is_out_of_range(
 
 def test_a_signing_date_before_the_holiday_calendar_is_out_of_range(
         china_calendar: ChinaWorkdayCalendar) -> None:
-    with pytest.raises(CalendarOutOfRange):
+    with pytest.raises(CalendarOutOfRange) as caught:
         assess_facts({"today": "2026-11-25", "channel": "online", "signed_at": "2003-05-01"},
                      calendar=china_calendar)
+    assert caught.value.field == "signed_at"  # the fact to correct, not the calendar's "date"
 
 
 def test_a_working_day_clock_running_into_an_unloaded_year_is_out_of_range(

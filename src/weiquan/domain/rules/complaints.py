@@ -45,7 +45,7 @@ def admissibility(ctx: RuleContext) -> Finding | None:
     facts = ctx.facts
     if not _touches_complaint(facts):
         return None
-    decide_by = ctx.working_days_after(facts.today, 7)
+    decide_by = ctx.working_days_after(facts.today, 7, field="today")
     grounds = _rejection_grounds(ctx)
     cited: tuple[ArticleRef, ...] = (art.CMP_14, art.REG_46)
     clock_zh = f"如今天提交，市场监管部门应在 {day(decide_by)} 前（7个工作日）决定是否受理并告知。"

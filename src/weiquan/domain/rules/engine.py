@@ -5,6 +5,8 @@ Pure: no I/O and no clock; ``facts.today`` is the only notion of now.
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import date
 from typing import Any
 
 from weiquan.domain.calendar import WorkdayCalendar
@@ -34,6 +36,34 @@ def _require_today_covered(facts: Facts, calendar: WorkdayCalendar) -> None:
 
 def assess(facts: Facts, calendar: WorkdayCalendar) -> Assessment:
     _require_today_covered(facts, calendar)
+    try:
+        return _assess(facts, calendar)
+    except CalendarOutOfRange as exc:
+        # The calendar names only the day it lacks; the person needs the fact to correct.
+        field = _fact_outside_calendar(facts, calendar)
+        if field is None or exc.field not in (None, "date"):
+            raise
+        raise CalendarOutOfRange(exc.message, field=field) from None
+
+
+def _fact_outside_calendar(
+    facts: object, calendar: WorkdayCalendar, prefix: str = ""
+) -> str | None:
+    """The first date among the facts (nested ones too) in a year the calendar does not hold."""
+    first, last = calendar.covered_years()
+    for item in dataclasses.fields(facts):  # type: ignore[arg-type]
+        value = getattr(facts, item.name)
+        path = prefix + item.name
+        if isinstance(value, date) and not first <= value.year <= last:
+            return path
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            found = _fact_outside_calendar(value, calendar, path + ".")
+            if found is not None:
+                return found
+    return None
+
+
+def _assess(facts: Facts, calendar: WorkdayCalendar) -> Assessment:
     ctx = RuleContext(facts=facts, calendar=calendar)
     seven_day = seven_day_return(ctx)
     candidates = (
@@ -62,19 +92,25 @@ def _unverified_bases(findings: tuple[Finding, ...]) -> list[Caveat]:
         for article in finding.articles:
             if not article.unverified:
                 continue
-            caveats.append(Caveat(
-                code="unverified_article",
-                message_zh=f"【未核实】{article.citation} 的条文编号或文本未能与权威文本核对，请以官方文本为准。",
-                message_en=f"[UNVERIFIED] {article.citation}: the article number or text was not "
-                           "checked against an official text.",
-                rule=finding.rule,
-            ))
+            caveats.append(
+                Caveat(
+                    code="unverified_article",
+                    message_zh=f"【未核实】{article.citation} 的条文编号或文本未能与权威文本核对，请以官方文本为准。",
+                    message_en=f"[UNVERIFIED] {article.citation}: the article number or text was not "
+                    "checked against an official text.",
+                    rule=finding.rule,
+                )
+            )
     return caveats
 
 
 def _article_dict(article: ArticleRef) -> dict[str, Any]:
-    return {"law": article.law, "article": article.article, "citation": article.citation,
-            "unverified": article.unverified}
+    return {
+        "law": article.law,
+        "article": article.article,
+        "citation": article.citation,
+        "unverified": article.unverified,
+    }
 
 
 def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
@@ -94,8 +130,12 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
             for finding in assessment.findings
         ],
         "warnings": [
-            {"code": caveat.code, "rule": caveat.rule.value if caveat.rule else None,
-             "message_zh": caveat.message_zh, "message_en": caveat.message_en}
+            {
+                "code": caveat.code,
+                "rule": caveat.rule.value if caveat.rule else None,
+                "message_zh": caveat.message_zh,
+                "message_en": caveat.message_en,
+            }
             for caveat in assessment.caveats
         ],
     }

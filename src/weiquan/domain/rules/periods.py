@@ -68,8 +68,13 @@ class RuleContext:
         """True when ``on`` is inside the period even before any roll-over (no calendar needed)."""
         return on <= add_months(start, years * 12, _EveryDayWorks())
 
-    def working_days_after(self, start: date, days: int) -> date:
-        return add_working_days(start, days, self.calendar)
+    def working_days_after(self, start: date, days: int, *, field: str) -> date:
+        """Working days need the calendar of every day counted: a start outside it is refused,
+        naming the fact it came from."""
+        try:
+            return add_working_days(start, days, self.calendar)
+        except CalendarOutOfRange as exc:
+            raise CalendarOutOfRange(exc.message, field=field) from None
 
     def _roll(self, nominal: date, *, rule: RuleId) -> PeriodEnd:
         last_year = self.calendar.covered_years()[1]

@@ -72,7 +72,7 @@ def ip_counter_notice(ctx: RuleContext) -> Finding | None:
                    "Notarisation or authentication delays are excluded for 20 working days at "
                    "most; the rest counts against the 15 days.", rule=rule)
     if extra:
-        deadline = ctx.working_days_after(deadline, extra)
+        deadline = ctx.working_days_after(deadline, extra, field="ip_counter_notice")
         cited.append(art.IPR_2)
     elif base.rolled:
         cited.append(art.CC_203)
