@@ -78,11 +78,11 @@ def file_complaints(svc: Services, group: Sequence[Submission]) -> list[Filed | 
     """
     if len(group) > MAX_GROUP:
         raise ValueError(f"at most {MAX_GROUP} complaints are filed together")
-    if len(group) == 1:
-        return _file_together(svc, group)
     try:
         return _file_together(svc, group)
-    except Exception:  # noqa: BLE001 - whatever broke the shared transaction, each retries alone
+    except Exception:  # whatever broke the shared transaction, each complaint retries alone
+        if len(group) == 1:
+            raise
         return [_file_alone(svc, submission) for submission in group]
 
 
@@ -96,12 +96,15 @@ def _file_alone(svc: Services, submission: Submission) -> Filed | Exception:
 class _Group:
     """What one transaction writes for a group, and the lookups its submissions share."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, group: Sequence[Submission]) -> None:
         self.uow = uow
         self.cases: list[Case] = []
         self.callers: dict[str, tuple[UserRecord, datetime]] = {}
         self.keys: dict[tuple[str, str], tuple[str, Case, datetime]] = {}
-        self.stored_keys: dict[tuple[str, str], tuple[str, str]] = {}
+        # One query for every retry key in the group rather than one per complaint.
+        self.stored_keys = uow.idempotency.get_many(
+            [(s.principal.user_id, s.idempotency_key) for s in group if s.idempotency_key]
+        )
         self._shops: dict[str, tuple[ShopRecord, MerchantRecord] | None] = {}
 
     def shop(self, shop_id: str) -> tuple[ShopRecord, MerchantRecord]:
@@ -129,11 +132,7 @@ class _Group:
 def _file_together(svc: Services, group: Sequence[Submission]) -> list[Filed | Exception]:
     outcomes: list[Filed | Exception] = []
     with svc.uow() as uow:
-        pending = _Group(uow)
-        # One query for every retry key in the group rather than one per complaint.
-        pending.stored_keys = uow.idempotency.get_many(
-            [(s.principal.user_id, s.idempotency_key) for s in group if s.idempotency_key]
-        )
+        pending = _Group(uow, group)
         for submission in group:
             try:
                 outcomes.append(_file_one(svc, pending, submission))

@@ -101,7 +101,6 @@ class MerchantRepository(Protocol):
 
 
 class CaseRepository(Protocol):
-    def add(self, case: Case) -> None: ...
     def add_all(self, cases: Sequence[Case]) -> None:
         """Writes new cases with their events, a statement per table however many there are."""
         ...

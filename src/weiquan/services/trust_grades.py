@@ -19,9 +19,7 @@ from weiquan.services.ports import UnitOfWork
 HISTORY_LIMIT = 100
 
 
-def after_case_saved(
-    uow: UnitOfWork, case: Case, now: datetime, policy: gr.GradePolicy = gr.DEFAULT_POLICY
-) -> None:
+def after_case_saved(uow: UnitOfWork, case: Case, now: datetime, policy: gr.GradePolicy) -> None:
     """The hook the case service calls after saving: counts a close, or a late rating."""
     if case.status is not CaseStatus.CLOSED:
         return
@@ -33,9 +31,7 @@ def after_case_saved(
         _save(uow, sums, now, policy, trigger=f"rating:{case.id}")
 
 
-def count_closed_case(
-    uow: UnitOfWork, case: Case, now: datetime, policy: gr.GradePolicy = gr.DEFAULT_POLICY
-) -> bool:
+def count_closed_case(uow: UnitOfWork, case: Case, now: datetime, policy: gr.GradePolicy) -> bool:
     """Adds a closed case to its merchant's sums and pledges; False if it was already counted."""
     if not uow.grades.mark_counted(case.id, case.merchant_id, at=now):
         return False
@@ -58,7 +54,7 @@ def exclude_case(
     uow: UnitOfWork,
     case: Case,
     now: datetime,
-    policy: gr.GradePolicy = gr.DEFAULT_POLICY,
+    policy: gr.GradePolicy,
     *,
     trigger: str,
 ) -> None:
@@ -75,7 +71,7 @@ def record_violation(
     uow: UnitOfWork,
     merchant_id: str,
     now: datetime,
-    policy: gr.GradePolicy = gr.DEFAULT_POLICY,
+    policy: gr.GradePolicy,
     *,
     trigger: str,
 ) -> None:

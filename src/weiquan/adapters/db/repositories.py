@@ -246,9 +246,6 @@ class SqlCaseRepository:
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
 
-    def add(self, case: Case) -> None:
-        self.add_all([case])
-
     def add_all(self, cases: Sequence[Case]) -> None:
         if not cases:
             return
