@@ -14,7 +14,6 @@ from weiquan.bootstrap import App
 from weiquan.config import Environment, Settings
 from weiquan.services.context import Services
 from weiquan.web.app import create_app
-from weiquan.web.deps import get_now
 
 
 def test_settings(database_url: str) -> Settings:
@@ -23,8 +22,7 @@ def test_settings(database_url: str) -> Settings:
 
 @pytest.fixture
 def client(database_url: str, engine: sa.Engine, services: Services) -> Iterator[TestClient]:
-    app = create_app(App(test_settings(database_url), engine, services))
-    app.dependency_overrides[get_now] = lambda: NOW
+    app = create_app(App(test_settings(database_url), engine, services), clock=lambda: NOW)
     with TestClient(app) as test_client:
         yield test_client
 

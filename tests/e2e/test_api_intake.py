@@ -22,7 +22,6 @@ from weiquan.bootstrap import App
 from weiquan.services.context import Services
 from weiquan.services.ports import UnitOfWork, UnitOfWorkFactory
 from weiquan.web.app import create_app
-from weiquan.web.deps import get_now
 from weiquan.web.intake import IntakeQueue
 
 T = TypeVar("T")
@@ -92,8 +91,8 @@ def gated_app(
     database_url: str, engine: sa.Engine, services: Services
 ) -> tuple[FastAPI, Gate, IntakeQueue]:
     gate = Gate(services.uow)
-    app = create_app(App(e2e.test_settings(database_url), engine, replace(services, uow=gate)))
-    app.dependency_overrides[get_now] = lambda: NOW
+    context = App(e2e.test_settings(database_url), engine, replace(services, uow=gate))
+    app = create_app(context, clock=lambda: NOW)
     return app, gate, app.state.intake
 
 

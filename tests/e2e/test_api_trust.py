@@ -26,14 +26,12 @@ from weiquan.services import accounts
 from weiquan.services.context import Services
 from weiquan.web import api_trust
 from weiquan.web.app import create_app
-from weiquan.web.deps import get_now
 
 
 @pytest.fixture
 def client(database_url: str, engine: sa.Engine, services: Services) -> Iterator[TestClient]:
-    app = create_app(App(settings_for(database_url), engine, services))
+    app = create_app(App(settings_for(database_url), engine, services), clock=lambda: NOW)
     app.include_router(api_trust.router)
-    app.dependency_overrides[get_now] = lambda: NOW
     with TestClient(app) as test_client:
         yield test_client
 

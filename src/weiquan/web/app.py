@@ -25,7 +25,8 @@ from weiquan.web import (
     errors,
     pages,
 )
-from weiquan.web.deps import TokenCache
+from weiquan.web.deps import Clock, TokenCache, system_clock
+from weiquan.web.fast_intake import FastIntake
 from weiquan.web.i18n import LocaleMiddleware
 from weiquan.web.intake import IntakeQueue
 from weiquan.web.runtime import lifespan_for
@@ -35,7 +36,12 @@ log = logging.getLogger("weiquan.web")
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(context: App | None = None) -> FastAPI:
+def create_app(
+    context: App | None = None, *, clock: Clock = system_clock, fast_intake: bool = True
+) -> FastAPI:
+    """The web app and API. ``clock`` is the only time the app reads (tests pin it);
+    ``fast_intake=False`` leaves complaint intake to its FastAPI route, which the fast path is
+    tested against."""
     context = context or build(Settings())
     app = FastAPI(
         title="Weiquan 维权 API",
@@ -48,6 +54,7 @@ def create_app(context: App | None = None) -> FastAPI:
         lifespan=lifespan_for(context),  # type: ignore[arg-type]
     )
     app.state.context = context
+    app.state.clock = clock
     app.state.token_cache = TokenCache()
     app.state.intake = IntakeQueue(context.services)
     app.add_middleware(
@@ -59,6 +66,8 @@ def create_app(context: App | None = None) -> FastAPI:
         max_age=8 * 3600,
     )
     app.add_middleware(LocaleMiddleware)
+    if fast_intake:  # outside the session and locale layers, which an API call does not use
+        app.add_middleware(FastIntake)
     errors.install(app)
     app.include_router(api_cases.intake_router)
     # Evidence first: its /cases/{id}/evidence must win over the generic /cases/{id}/{action}.

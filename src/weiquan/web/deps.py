@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 
 from weiquan.adapters.crypto import token_digest
@@ -30,9 +32,22 @@ async def get_services(request: Request) -> Services:
     return context.services
 
 
-async def get_now() -> datetime:
-    """The only clock the web layer reads; tests override this dependency."""
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+def clock_of(app: Starlette) -> Clock:
+    """The app's clock: the system's, or the one a test pinned with ``create_app(clock=...)``."""
+    clock: Clock = app.state.clock
+    return clock
+
+
+async def get_now(request: Request) -> datetime:
+    """The only clock the web layer reads, the app's (see :func:`clock_of`)."""
+    return clock_of(request.app)()
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
@@ -67,16 +82,20 @@ class TokenCache:
 
 
 def _bearer_digest(request: Request) -> str:
-    header = request.headers.get("authorization", "")
+    return bearer_digest(request.headers.get("authorization", ""))
+
+
+def bearer_digest(header: str) -> str:
+    """The digest of the bearer token in an Authorization header; 401 without one."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("需要登录：请在 Authorization 头中提供 Bearer 令牌")
     return token_digest(token.strip())
 
 
-def _principal_for_digest(request: Request, svc: Services, digest: str, now: datetime) -> Principal:
+def _look_up_token(app: Starlette, svc: Services, digest: str, now: datetime) -> Principal:
     principal = accounts.principal_for_token(svc, digest=digest, now=now)
-    token_cache(request).put(digest, principal)
+    app.state.token_cache.put(digest, principal)
     return principal
 
 
@@ -85,21 +104,29 @@ def token_cache(request: Request) -> TokenCache:
     return cache
 
 
+async def principal_for_bearer(app: Starlette, header: str, now: datetime) -> Principal:
+    """Who holds the bearer token in this Authorization header, for code that has no Request
+    (the intake fast path). A cached token costs no thread hop."""
+    digest = bearer_digest(header)
+    cache: TokenCache = app.state.token_cache
+    cached = cache.get(digest)
+    if cached is not None:
+        return cached
+    services: Services = app.state.context.services
+    return await run_in_threadpool(_look_up_token, app, services, digest, now)
+
+
 def bearer_principal(request: Request, svc: ServicesDep, now: NowDep) -> Principal:
     """Who sent this API request, for code already on a worker thread."""
     digest = _bearer_digest(request)
     cached = token_cache(request).get(digest)
-    return cached if cached is not None else _principal_for_digest(request, svc, digest, now)
+    return cached if cached is not None else _look_up_token(request.app, svc, digest, now)
 
 
-async def api_principal(request: Request, svc: ServicesDep, now: NowDep) -> Principal:
+async def api_principal(request: Request, now: NowDep) -> Principal:
     """Who sent this API request. A cached token costs no thread hop; only a lookup in the
     database goes to the thread pool."""
-    digest = _bearer_digest(request)
-    cached = token_cache(request).get(digest)
-    if cached is not None:
-        return cached
-    return await run_in_threadpool(_principal_for_digest, request, svc, digest, now)
+    return await principal_for_bearer(request.app, request.headers.get("authorization", ""), now)
 
 
 def session_principal(request: Request, svc: ServicesDep) -> Principal | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -24,6 +25,7 @@ _PYDANTIC_MESSAGES = {
     "extra_forbidden": "不认识的字段",
     "int_type": "应为整数",
     "string_type": "应为文本",
+    "string_unicode": "含有无法识别的字符",
     "bool_type": "应为 true 或 false",
     "greater_than": "数值过小",
     "less_than_equal": "数值过大",
@@ -38,19 +40,48 @@ _PYDANTIC_MESSAGES = {
     "too_short": "至少需要一项",
     "literal_error": "不在可选范围内",
     "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
     "list_type": "应为列表",
 }
 
 
-def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+NOT_JSON = n_("请求体须为 JSON（Content-Type: application/json）")
+HTTP_MESSAGES = {
+    400: n_("请求体无法解析：须为 UTF-8 编码的 JSON"),  # the one 400 FastAPI raises itself
+    404: n_("找不到该页面或资源"),
+    405: n_("不支持该请求方法"),
+    413: n_("上传内容过大"),
+}
+
+
+def http_error_body(status: int, detail: str = "") -> dict[str, str]:
+    """The API's body for an HTTP-level refusal (bad encoding, wrong method, too large)."""
+    return {"error": "http_error", "message": HTTP_MESSAGES.get(status, detail)}
+
+
+def field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Pydantic's error list as fields a person can find, each with a message in Chinese."""
     out = []
-    for error in exc.errors():
+    for error in errors:
         location = [str(part) for part in error.get("loc", ()) if part not in ("body",)]
         kind = str(error.get("type", ""))
         message = _PYDANTIC_MESSAGES.get(kind, str(error.get("msg", "无效")))
         field = "body" if kind == "json_invalid" else ".".join(location) or "body"
+        if kind == "model_attributes_type" and isinstance(error.get("input"), bytes):
+            message = NOT_JSON  # the body was read as bytes: it was not sent as JSON
         out.append({"field": field, "message": message, "detail": str(error.get("msg", ""))})
     return out
+
+
+def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The API's 422 body: the first problem in ``message`` and ``field``, all in ``errors``."""
+    first = errors[0] if errors else {"field": "body", "message": "无效的请求"}
+    return {
+        "error": "validation_failed",
+        "message": f"{first['field']}: {first['message']}",
+        "field": first["field"],
+        "errors": errors,
+    }
 
 
 def wants_page(request: Request) -> bool:
@@ -90,29 +121,17 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        errors = _field_errors(exc)
+        errors = field_errors(exc.errors())
         if wants_page(request):
             first_error = errors[0] if errors else {"field": "", "message": "无效的请求"}
             return await error_page(
                 request, 422, f"{first_error['field']}: {first_error['message']}"
             )
-        first = errors[0] if errors else {"field": "body", "message": "无效的请求"}
-        body = {
-            "error": "validation_failed",
-            "message": f"{first['field']}: {first['message']}",
-            "field": first["field"],
-            "errors": errors,
-        }
-        return JSONResponse(body, status_code=422)
+        return JSONResponse(validation_body(errors), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        messages = {
-            404: n_("找不到该页面或资源"),
-            405: n_("不支持该请求方法"),
-            413: n_("上传内容过大"),
-        }
-        if wants_page(request) and exc.status_code in messages:
-            return await error_page(request, exc.status_code, messages[exc.status_code])
-        body = {"error": "http_error", "message": messages.get(exc.status_code, str(exc.detail))}
+        if wants_page(request) and exc.status_code in HTTP_MESSAGES:
+            return await error_page(request, exc.status_code, HTTP_MESSAGES[exc.status_code])
+        body = http_error_body(exc.status_code, str(exc.detail))
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
