@@ -47,9 +47,9 @@ class Settings(BaseSettings):
     log_key_dir: Path | None = None
     # An RFC 3161 time-stamping authority; when set, each new checkpoint is dated by it.
     tsa_url: str | None = None
-    # `weiquan serve` with one process runs the deadline worker and the log pump inside it.
-    embedded_worker: bool = False
+    # The worker sweeps deadlines this often, and seals new records into the log this often.
     worker_interval_seconds: float = Field(default=5.0, ge=0.2, le=3600)
+    log_interval_seconds: float = Field(default=1.0, ge=0.1, le=3600)
     # The credit grade's component weights, e.g. {"response": 0.3, "speed": 0.0, ...}; names not
     # given keep the published weight, and the weights must add up to 1 (docs/credit-grade.md).
     grade_weights: dict[str, float] = Field(default_factory=dict)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
@@ -24,7 +26,6 @@ from weiquan.services import ledger
 from weiquan.services.context import Services
 from weiquan.web import api_packages
 from weiquan.web.app import create_app
-from weiquan.web.deps import get_now
 
 pytestmark = pytest.mark.slow  # the package renders a certificate PDF
 
@@ -45,7 +46,6 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         pii_keys=TEST_PII_KEYS,
         data_dir=tmp_path,
         log_origin="test.weiquan.example/log",
-        embedded_worker=False,
     )
 
 
@@ -73,8 +73,7 @@ def package_api(
     world: World,
     writer: TransparencyLog,
 ) -> Iterator[Api]:
-    app = _with_package_route(create_app(App(settings, engine, services)))
-    app.dependency_overrides[get_now] = lambda: NOW
+    app = _with_package_route(create_app(App(settings, engine, services), clock=lambda: NOW))
     with TestClient(app) as client:
         yield Api(client, world)
 
@@ -86,7 +85,9 @@ def test_a_party_downloads_a_package_that_verifies_offline(
     writer: TransparencyLog,
     settings: Settings,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(api_packages, "SEALING_WAIT_SECONDS", 0.3)
     api = package_api
     cid = api.client.post(
         "/api/v1/cases", json=complaint_body(world), headers=api.headers("alice")
@@ -130,6 +131,22 @@ def test_a_party_downloads_a_package_that_verifies_offline(
         ("captured", "consumer"),
         ("exported", "merchant"),
     ]
+
+
+def test_a_package_asked_for_while_the_worker_seals_the_records_waits_for_them(
+    package_api: Api, world: World, services: Services, writer: TransparencyLog
+) -> None:
+    api = package_api
+    cid = api.client.post(
+        "/api/v1/cases", json=complaint_body(world), headers=api.headers("alice")
+    ).json()["id"]
+    worker_round = threading.Timer(0.5, ledger.publish, args=(services, writer))
+    worker_round.start()
+    started = time.monotonic()
+    response = api.client.get(PACKAGE_PATH.format(case_id=cid), headers=api.headers("alice"))
+    worker_round.join()
+    assert response.status_code == 200, response.text
+    assert 0.5 <= time.monotonic() - started < api_packages.SEALING_WAIT_SECONDS
 
 
 def test_someone_outside_the_case_gets_404(

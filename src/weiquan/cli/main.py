@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import time
+import logging
+import signal
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -14,16 +14,17 @@ import typer
 from rich.console import Console
 
 from weiquan.adapters.crypto import new_key_entry
-from weiquan.bootstrap import App, build, open_log, timestamp_if_configured
+from weiquan.bootstrap import App, build, open_log
 from weiquan.cli.assess import assess_command, law_app
 from weiquan.cli.log_commands import log_app
 from weiquan.cli.text_commands import text_app
 from weiquan.cli.trust_commands import trust_app
 from weiquan.cli.verify import verify_command
+from weiquan.cli.worker_process import Companion, WorkerLoop, sweep_and_publish
 from weiquan.config import Environment, Settings
 from weiquan.domain.accounts import Role
 from weiquan.domain.errors import DomainError
-from weiquan.services import accounts, ledger
+from weiquan.services import accounts
 from weiquan.services import worker as worker_service
 
 app = typer.Typer(
@@ -47,6 +48,18 @@ app.command("verify")(verify_command)
 app.add_typer(trust_app, name="trust")
 
 console = Console(stderr=True)
+
+
+@app.callback()
+def _log_to_stderr() -> None:
+    """Our own log lines (worker rounds, the worker's supervision, integrity errors) go to
+    standard error, as uvicorn's do; other libraries keep their own settings."""
+    ours = logging.getLogger("weiquan")
+    if not ours.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-9s %(name)s: %(message)s"))
+        ours.addHandler(handler)
+        ours.setLevel(logging.INFO)
 
 
 def _context() -> App:
@@ -73,26 +86,32 @@ def serve(
         str, typer.Option(help="Interface to bind; 127.0.0.1 unless told otherwise")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="uvicorn worker processes")] = 1,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="web (uvicorn) processes")] = 1,
     no_worker: Annotated[
-        bool, typer.Option("--no-worker", help="Don't run the deadline worker in this process")
+        bool,
+        typer.Option(
+            "--no-worker", help="Don't start the worker process (run `weiquan worker` yourself)"
+        ),
     ] = False,
 ) -> None:
-    """Serve the web app and API."""
+    """Serve the web app and API, with one worker process beside it that sweeps deadlines and
+    seals new records into the transparency log (restarted if it stops)."""
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
     _context()  # fail fast on bad settings before uvicorn starts
-    if workers == 1 and not no_worker:
-        # One process: it runs the deadline worker and writes the log itself.
-        os.environ["WEIQUAN_EMBEDDED_WORKER"] = "true"
-    uvicorn.run(
-        "weiquan.web.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        access_log=False,
-    )
+    companion = None if no_worker else Companion().start()
+    try:
+        uvicorn.run(
+            "weiquan.web.asgi:app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            access_log=False,
+        )
+    finally:
+        if companion is not None:
+            companion.stop()
 
 
 @app.command()
@@ -108,25 +127,40 @@ def worker(
         bool,
         typer.Option("--no-log", help="Sweep deadlines only; another worker writes the log"),
     ] = False,
+    parent_pid: Annotated[
+        int | None, typer.Option(hidden=True, help="Exit when this process (the server) is gone")
+    ] = None,
 ) -> None:
     """Move overdue cases on (silent merchant → mediation, mediation past deadline → referral…)
-    and append new events and evidence to the transparency log (one log writer at a time)."""
+    and append new events and evidence to the transparency log (one log writer at a time).
+    Stops cleanly on SIGTERM or Ctrl-C, after the round in progress."""
     ctx = _context()
-    if ctx.settings.is_sqlite and not once:
+    if ctx.settings.is_sqlite and not once and parent_pid is None:
         console.print("[yellow]SQLite: run a single worker process.[/yellow]")
     with contextlib.ExitStack() as stack:
-        log = None if no_log else stack.enter_context(open_log(ctx.settings, writer=True))
-        while True:
-            taken = worker_service.sweep(ctx.services, now=now_utc())
-            for step in taken:
-                console.print(f"{step.number}: {step.action} → {step.to_status} ({step.rule})")
-            published = ledger.publish(ctx.services, log) if log is not None else 0
-            if published and log is not None:
-                timestamp_if_configured(ctx, log)
-            if once:
-                console.print(f"{len(taken)} case(s) moved on; {published} log entries appended")
-                return
-            time.sleep(interval or ctx.settings.worker_interval_seconds)
+        tlog = None if no_log else stack.enter_context(open_log(ctx.settings, writer=True))
+        if once:
+            taken, published = sweep_and_publish(ctx, tlog, now=now_utc())
+            _print_steps(taken)
+            console.print(f"{len(taken)} case(s) moved on; {published} log entries appended")
+            return
+        loop = WorkerLoop(
+            ctx,
+            tlog,
+            sweep_every=interval or ctx.settings.worker_interval_seconds,
+            publish_every=ctx.settings.log_interval_seconds,
+            report=_print_steps,
+            parent_pid=parent_pid,
+            clock=now_utc,
+        )
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: loop.stop.set())
+        loop.run()
+
+
+def _print_steps(taken: list[worker_service.StepTaken]) -> None:
+    for step in taken:
+        console.print(f"{step.number}: {step.action} → {step.to_status} ({step.rule})")
 
 
 @db_app.command("upgrade")

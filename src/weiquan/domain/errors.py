@@ -78,6 +78,12 @@ class IllegalTransition(Conflict):
     code = "illegal_transition"
 
 
+class NotYetSealed(Conflict):
+    """A record is still on its way into the transparency log; asking again shortly succeeds."""
+
+    code = "not_yet_sealed"
+
+
 class IdempotencyMismatch(Conflict):
     code = "idempotency_mismatch"
 

@@ -22,7 +22,7 @@ from weiquan.domain.calendar import CHINA_TZ
 from weiquan.domain.cases import Case
 from weiquan.domain.documents import CertifiedFile, EvidenceCertificate, Party
 from weiquan.domain.documents import Checkpoint as CertifiedCheckpoint
-from weiquan.domain.errors import Conflict, IntegrityViolation, PermissionDenied
+from weiquan.domain.errors import IntegrityViolation, NotYetSealed, PermissionDenied
 from weiquan.domain.evidence import CaptureMethod, CustodyAction, CustodyEvent, EvidenceRecord
 from weiquan.domain.evidence_package import (
     CERTIFICATE,
@@ -132,10 +132,11 @@ def write_package(
     Parties only: the consumer, the merchant's staff, the assigned mediator, an admin, and a
     regulator the case was referred to. Every record must already be in the log.
     """
-    gathered = _gather_and_record_export(svc, case_id, principal=principal, now=now)
     note = proofs.checkpoint()
     checkpoint = parse_checkpoint(parse_signed_note(note).text)
-    _require_covered(gathered, checkpoint)
+    gathered = _gather_and_record_export(
+        svc, case_id, principal=principal, now=now, checkpoint=checkpoint
+    )
     certificate = render_certificate(
         _certificate(gathered, checkpoint, note, now=now, issuer=issuer or checkpoint.origin)
     )
@@ -168,14 +169,15 @@ def write_package(
 
 
 def _gather_and_record_export(
-    svc: Services, case_id: str, *, principal: Principal, now: datetime
+    svc: Services, case_id: str, *, principal: Principal, now: datetime, checkpoint: Checkpoint
 ) -> _Gathered:
+    """The case's records, each export recorded in custody, once all are under ``checkpoint``
+    (checked first, so a package refused for now leaves no custody record behind)."""
     with svc.uow() as uow:
         case = visible_case(uow, principal, case_id, for_update=False)
         _require_party(principal, case)
         entries = uow.ledger.entries_of_case(case.id)
-        if any(entry.log_index is None for entry in entries):
-            raise Conflict("本案有记录仍在保全（写入透明日志）中，请几秒后重试")
+        _require_covered(entries, checkpoint)
         evidence = [entry for entry in entries if entry.evidence is not None]
         events = sorted(
             (entry for entry in entries if entry.event is not None),
@@ -229,14 +231,14 @@ def _records(entries: Sequence[LoggedEntry]) -> list[EvidenceRecord]:
 
 def _index(entry: LoggedEntry) -> int:
     if entry.log_index is None:  # checked when gathered; kept for the type checker
-        raise Conflict("本案有记录仍在保全（写入透明日志）中，请几秒后重试")
+        raise NotYetSealed("本案有记录仍在保全（写入透明日志）中，请几秒后重试")
     return entry.log_index
 
 
-def _require_covered(gathered: _Gathered, checkpoint: Checkpoint) -> None:
-    newest = max((_index(e) for e in [*gathered.evidence, *gathered.events]), default=-1)
+def _require_covered(entries: Sequence[LoggedEntry], checkpoint: Checkpoint) -> None:
+    newest = max((_index(entry) for entry in entries), default=-1)
     if newest >= checkpoint.size:
-        raise Conflict("透明日志的最新检查点尚未覆盖本案全部记录，请几秒后重试")
+        raise NotYetSealed("透明日志的最新检查点尚未覆盖本案全部记录，请几秒后重试")
 
 
 def _evidence_item(entry: LoggedEntry) -> dict[str, Any]:

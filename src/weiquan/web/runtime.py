@@ -1,54 +1,36 @@
-"""What runs beside the web server: the log (writer or reader) and, in a single-process
-deployment such as `make run`, the deadline worker and the log pump on a background thread."""
+"""What a web process holds beside the app: a read-only view of the transparency log.
+
+The log has one writer, the worker process (``weiquan worker``, which ``weiquan serve`` starts
+beside the web processes): building entries, hashing and signing take CPU, and in the web process
+they competed with request handling for the interpreter lock. Web processes serve the writer's
+published checkpoints and tiles, and build evidence packages against them.
+"""
 
 from __future__ import annotations
 
 import gc
-import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
 from weiquan.adapters.tlog.log import TransparencyLog
-from weiquan.bootstrap import App, open_log, timestamp_if_configured
-from weiquan.domain.errors import DomainError
-from weiquan.services import ledger, worker
-
-log = logging.getLogger("weiquan.runtime")
+from weiquan.bootstrap import App, open_log
 
 
 class LogHolder:
-    """Opens the log on first use: a reader may start before the writer has created it."""
+    """Opens the log on first use: the web process may start before the worker has created it."""
 
-    def __init__(self, context: App, *, writer: bool) -> None:
+    def __init__(self, context: App) -> None:
         self._context = context
-        self._writer = writer
         self._log: TransparencyLog | None = None
         self._lock = threading.Lock()
-        self._publish_lock = threading.Lock()
-
-    @property
-    def is_writer(self) -> bool:
-        return self._writer
-
-    def publish(self) -> int:
-        """Seals pending events and evidence into the log. One publisher at a time in this
-        process: two concurrent pumps would read the same pending rows and log them twice."""
-        if not self._writer:
-            return 0
-        with self._publish_lock:
-            appended = ledger.publish(self._context.services, self.get())
-            if appended:
-                timestamp_if_configured(self._context, self.get())
-            return appended
 
     def get(self) -> TransparencyLog:
         with self._lock:
             if self._log is None:
-                self._log = open_log(self._context.settings, writer=self._writer)
+                self._log = open_log(self._context.settings, writer=False)
             return self._log
 
     def close(self) -> None:
@@ -56,26 +38,6 @@ class LogHolder:
             if self._log is not None:
                 self._log.close()
                 self._log = None
-
-
-def background_cycle(context: App, holder: LogHolder) -> None:
-    """One round of the embedded worker: move overdue cases on, then publish to the log."""
-    services = context.services
-    taken = worker.sweep(services, now=datetime.now(UTC))
-    if taken:
-        log.info("worker moved %d case(s) on", len(taken))
-    holder.publish()
-
-
-def _loop(context: App, holder: LogHolder, stop: threading.Event) -> None:
-    while not stop.is_set():
-        try:
-            background_cycle(context, holder)
-        except DomainError as exc:
-            log.error("background cycle failed: %s", exc.code)
-        except Exception:
-            log.exception("background cycle crashed; retrying")
-        stop.wait(context.settings.worker_interval_seconds)
 
 
 def settle_long_lived_objects() -> None:
@@ -87,26 +49,14 @@ def settle_long_lived_objects() -> None:
 
 
 def lifespan_for(context: App) -> object:
-    embedded = context.settings.embedded_worker
-
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        holder = LogHolder(context, writer=embedded)
+        holder = LogHolder(context)
         app.state.log_holder = holder
         settle_long_lived_objects()
-        stop = threading.Event()
-        thread = None
-        if embedded:
-            thread = threading.Thread(
-                target=_loop, args=(context, holder, stop), name="weiquan-worker", daemon=True
-            )
-            thread.start()
         try:
             yield
         finally:
-            stop.set()
-            if thread is not None:
-                thread.join(timeout=30)
             app.state.intake.close()
             holder.close()
             gc.unfreeze()  # an app started again in this process (tests) starts afresh
