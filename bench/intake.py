@@ -8,7 +8,9 @@ p50/p99 latency. The client runs on the same machine, so it competes with the se
                                      [--only sqlite|postgres]
 
 Every request carries its own Idempotency-Key, and the run ends by counting the cases stored, so
-a figure cannot come from requests that were answered but not kept.
+a figure cannot come from requests that were answered but not kept. It also prints the CPU time
+spent per submission by the server (every process it started), the database server and this
+client: on a shared machine the rate moves with the neighbours' load, the CPU cost much less.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,6 +39,67 @@ PG_ADMIN = os.environ.get(
     "WEIQUAN_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 PASSWORD = "bench-password-123"
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and every process below it (uvicorn's workers are children of the server)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # the process ended while we looked
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, queue = [], [root]
+    while queue:
+        pid = queue.pop()
+        found.append(pid)
+        queue.extend(children.get(pid, []))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used so far (Linux /proc)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def split_worker(pids: Iterable[int]) -> tuple[list[int], list[int]]:
+    """(web processes, the worker process) among the server's processes."""
+    web, worker = [], []
+    for pid in pids:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        (worker if b"worker" in command else web).append(pid)
+    return web, worker
+
+
+def database_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine (none for SQLite, which runs inside
+    the server's own process)."""
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip().startswith("postgres"):
+                pids.append(int(comm.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent busy (not idle or waiting on I/O) since boot."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -184,13 +248,10 @@ def start(command: list[str], env: dict[str, str], data_dir: str) -> subprocess.
 def measure(label: str, database_url: str, data_dir: str, args: argparse.Namespace) -> None:
     env = prepare(database_url, data_dir)
     port = free_port()
-    # As deployed: one process serves with the deadline worker and log pump inside it; several
-    # processes serve beside one `weiquan worker`. Either way the log pump runs during the
-    # measurement and its work is counted.
+    # As deployed: `weiquan serve` starts its worker process beside the web processes, so the
+    # log pump runs during the measurement and its CPU is counted with the server's.
     serve = ["serve", "--port", str(port), "--workers", str(args.workers)]
     processes = [start(serve, env, data_dir)]
-    if args.workers > 1:
-        processes.append(start(["worker"], env, data_dir))
     failures = 0
     try:
         base = f"http://127.0.0.1:{port}"
@@ -202,9 +263,23 @@ def measure(label: str, database_url: str, data_dir: str, args: argparse.Namespa
                 time.sleep(0.1)
         uvloop.run(fire(port, env["SHOP"], 500, args.concurrency))  # warm-up
         before, _ = count_cases(database_url)
+        web, worker = split_worker(pid for p in processes for pid in process_tree(p.pid))
+        database = database_pids() if database_url.startswith("postgresql") else []
+
+        def cpu_now() -> tuple[float, ...]:
+            return (
+                cpu_seconds(web),
+                cpu_seconds(worker),
+                cpu_seconds(database),
+                time.process_time(),
+                machine_busy_seconds(),
+            )
+
+        cpu_before = cpu_now()
         started = time.perf_counter()
         latencies, failures = uvloop.run(fire(port, env["SHOP"], args.requests, args.concurrency))
         elapsed = time.perf_counter() - started
+        cpu_after = cpu_now()
         after, unlogged = count_cases(database_url)
     finally:
         for process in processes:
@@ -222,6 +297,16 @@ def measure(label: str, database_url: str, data_dir: str, args: argparse.Namespa
         f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, failures {failures}, "
         f"cases stored {after - before:,}, events awaiting the log at the end {unlogged:,}"
     )
+    # CPU per submission moves far less than the rate with whatever else the machine is doing.
+    web_us, worker_us, db, client, busy = (
+        (b - a) * 1e6 / args.requests for a, b in zip(cpu_before, cpu_after, strict=True)
+    )
+    print(
+        f"{'':<10} CPU per submission: web {web_us:.0f} µs, worker (log pump) {worker_us:.0f} µs, "
+        f"database server {db:.0f} µs, this client {client:.0f} µs; the machine was busy "
+        f"{busy * args.requests / 1e6 / elapsed / os.cpu_count():.0%} of the time on "
+        f"{os.cpu_count()} cores"
+    )
 
 
 def main() -> None:
@@ -229,7 +314,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
-    parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser.add_argument("--workers", type=int, default=1, help="web processes")
     args = parser.parse_args()
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as tmp:

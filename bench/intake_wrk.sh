@@ -4,16 +4,14 @@
 set -euo pipefail
 workers=${1:-1}; seconds=${2:-15}
 root=$(cd "$(dirname "$0")/.." && pwd); bin="$root/.venv/bin"
-tmp=$(mktemp -d); worker=""
-trap 'kill $server $worker 2>/dev/null || true; rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d)
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$tmp"' EXIT
 export WEIQUAN_ENV=development WEIQUAN_DATABASE_URL="${WEIQUAN_BENCH_URL:-sqlite:///$tmp/bench.db}" \
        WEIQUAN_DATA_DIR="$tmp/var"
 "$bin/weiquan" db upgrade >/dev/null && "$bin/weiquan" demo >/dev/null
 port=$("$bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-# As deployed, so the log pump's work is counted: one process embeds the deadline worker and the
-# pump; several processes serve beside one `weiquan worker`.
+# As deployed, so the log pump's work is counted: `weiquan serve` starts its worker process.
 "$bin/weiquan" serve --port "$port" --workers "$workers" >/dev/null 2>&1 & server=$!
-if [ "$workers" -gt 1 ]; then "$bin/weiquan" worker >/dev/null 2>&1 & worker=$!; fi
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 token=$(curl -s -X POST "http://127.0.0.1:$port/api/v1/auth/token" -H 'Content-Type: application/json' \
   -d '{"username":"alice","password":"weiquan-demo-2026"}' | "$bin/python" -c 'import sys,json; print(json.load(sys.stdin)["access_token"])')
