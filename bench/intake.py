@@ -1,16 +1,21 @@
 """Intake throughput: concurrent complaint submissions against a running server.
 
 Starts `weiquan serve` on a fresh database (SQLite file, then PostgreSQL if reachable), creates a
-consumer and a shop, then posts complaints from a lean asyncio client (below) and prints submissions/s and
-p50/p99 latency. The client runs on the same machine, so it competes with the server for the CPU.
+consumer and a shop, then posts complaints from a lean asyncio client (below) and prints
+submissions/s and p50/p99 latency. The client runs on the same machine, so it competes with the
+server for the CPU.
 
     .venv/bin/python bench/intake.py [--requests 20000] [--concurrency 16] [--workers 1]
-                                     [--only sqlite|postgres]
+                                     [--rate 1000] [--only sqlite|postgres]
+
+Without ``--rate`` the load is a closed loop of ``--concurrency`` clients; with it, requests are
+due at that rate over ``--concurrency`` connections and latency counts from when each was due
+(see ``Load``): the way to ask whether the server sustains a rate within a latency bound.
 
 Every request carries its own Idempotency-Key, and the run ends by counting the cases stored, so
 a figure cannot come from requests that were answered but not kept. It also prints the CPU time
-spent per submission by the server (every process it started), the database server and this
-client: on a shared machine the rate moves with the neighbours' load, the CPU cost much less.
+spent per submission by the web processes, the worker, the database server and this client: on
+a shared machine the rate moves with the neighbours' load, the CPU cost much less.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -178,7 +184,24 @@ def post(path: str, body: bytes, headers: dict[str, str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-async def fire(port: int, shop: str, requests: int, concurrency: int) -> tuple[list[float], int]:
+@dataclass(frozen=True)
+class Load:
+    """How the client offers its requests.
+
+    Closed loop (``rate`` None): ``connections`` clients, each sending its next request as soon
+    as the last is answered; the figure is how many the server answers per second at that
+    concurrency. Open loop (``rate`` set): requests are due at a fixed rate, as when thousands of
+    people file independently, and each is sent when due over the first free connection; its
+    latency counts from when it was due, so a server that falls behind shows it in the tail
+    instead of silently slowing the client down (coordinated omission).
+    """
+
+    requests: int
+    connections: int
+    rate: float | None = None
+
+
+async def fire(port: int, shop: str, load: Load) -> tuple[list[float], int]:
     first = await Connection.open("127.0.0.1", port)
     login = json.dumps({"username": "bench", "password": PASSWORD}).encode()
     status, answer = await first.send(
@@ -201,25 +224,32 @@ async def fire(port: int, shop: str, requests: int, concurrency: int) -> tuple[l
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     latencies: list[float] = []
     failures = 0
-    numbers = iter(range(requests))
+    numbers = iter(range(load.requests))
+    loop = asyncio.get_running_loop()
+    begin = loop.time() + 0.1  # every connection is open by then
 
     async def worker() -> None:
         nonlocal failures
         connection = await Connection.open("127.0.0.1", port)
         for i in numbers:  # shared by all workers: each number is taken once
             request = post("/api/v1/cases", body, {**headers, "Idempotency-Key": f"{run_id}-{i}"})
-            started = time.perf_counter()
+            if load.rate is None:
+                due = loop.time()
+            else:
+                due = begin + i / load.rate
+                if (wait := due - loop.time()) > 0:
+                    await asyncio.sleep(wait)
             try:
                 status, _ = await connection.send(request)
             except (ConnectionError, asyncio.IncompleteReadError):
                 status = 0  # counted as a failure; carry on over a new connection
                 connection.close()
                 connection = await Connection.open("127.0.0.1", port)
-            latencies.append(time.perf_counter() - started)
+            latencies.append(loop.time() - due)
             failures += status != 201
         connection.close()
 
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(*(worker() for _ in range(load.connections)))
     return latencies, failures
 
 
@@ -261,7 +291,7 @@ def measure(label: str, database_url: str, data_dir: str, args: argparse.Namespa
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        uvloop.run(fire(port, env["SHOP"], 500, args.concurrency))  # warm-up
+        uvloop.run(fire(port, env["SHOP"], Load(500, 16)))  # warm-up
         before, _ = count_cases(database_url)
         web, worker = split_worker(pid for p in processes for pid in process_tree(p.pid))
         database = database_pids() if database_url.startswith("postgresql") else []
@@ -277,7 +307,8 @@ def measure(label: str, database_url: str, data_dir: str, args: argparse.Namespa
 
         cpu_before = cpu_now()
         started = time.perf_counter()
-        latencies, failures = uvloop.run(fire(port, env["SHOP"], args.requests, args.concurrency))
+        load = Load(args.requests, args.concurrency, args.rate)
+        latencies, failures = uvloop.run(fire(port, env["SHOP"], load))
         elapsed = time.perf_counter() - started
         cpu_after = cpu_now()
         after, unlogged = count_cases(database_url)
@@ -291,9 +322,10 @@ def measure(label: str, database_url: str, data_dir: str, args: argparse.Namespa
     latencies.sort()
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+    offered = f"offered {args.rate:,.0f}/s over" if args.rate else "closed loop,"
     print(
         f"{label:<10} workers={args.workers} requests={args.requests:,} "
-        f"concurrency={args.concurrency} → {args.requests / elapsed:,.0f} submissions/s, "
+        f"{offered} {args.concurrency} connections → {args.requests / elapsed:,.0f} submissions/s, "
         f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, failures {failures}, "
         f"cases stored {after - before:,}, events awaiting the log at the end {unlogged:,}"
     )
@@ -312,7 +344,10 @@ def measure(label: str, database_url: str, data_dir: str, args: argparse.Namespa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=20000)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=16, help="connections")
+    parser.add_argument(
+        "--rate", type=float, help="open loop: requests due per second (default: closed loop)"
+    )
     parser.add_argument("--only", choices=["sqlite", "postgres"])
     parser.add_argument("--workers", type=int, default=1, help="web processes")
     args = parser.parse_args()

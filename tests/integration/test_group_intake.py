@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -105,6 +105,45 @@ def test_a_key_stored_by_an_earlier_group_replays_its_case(
     case = _filed(cases.file_complaints(services, [submission])[0])
     outcome = cases.file_complaints(services, [submission, replace(submission, now=NOW)])
     assert [(c.id, created) for c, created in outcome] == [(case.id, False)] * 2
+
+
+def test_a_full_group_of_retries_from_two_people_replays_each_stored_case(
+    services: Services, world: World, engine: sa.Engine
+) -> None:
+    # More keys than one lookup statement holds, from two people who use the same key names.
+    group = [
+        Submission(complaint(world.shop_a, title=f"第 {n} 件"), who, NOW, f"key-{n % 20}")
+        for n, who in enumerate([world.alice] * 20 + [world.bob] * 20)
+    ]
+    first = [_filed(o) for o in cases.file_complaints(services, group)]
+    retried = cases.file_complaints(services, group)
+    assert all(not isinstance(o, Exception) and o[1] is False for o in retried)
+    assert [o[0].id for o in retried if not isinstance(o, Exception)] == [c.id for c in first]
+    assert _count(engine, t.cases) == _count(engine, t.idempotency_keys) == 40
+
+
+class DrawnNumbers(RandomIds):
+    """Case numbers in a set order, so that one can be drawn twice."""
+
+    def __init__(self, *numbers: str) -> None:
+        self._numbers = iter(numbers)
+
+    def case_number(self, at: datetime) -> str:  # noqa: ARG002 - the order alone decides
+        return next(self._numbers)
+
+
+def test_a_case_number_drawn_twice_is_replaced_and_the_whole_group_is_filed(
+    services: Services, world: World, engine: sa.Engine
+) -> None:
+    taken, fresh = "WQ-20261125-AAAAAA", ["WQ-20261125-BBBBBB", "WQ-20261125-CCCCCC"]
+    first = replace(services, ids=DrawnNumbers(taken))
+    cases.file_complaint(first, complaint(world.shop_a), principal=world.alice, now=NOW)
+    # The group draws the taken number for its second complaint, then two fresh ones.
+    again = replace(services, ids=DrawnNumbers("WQ-20261125-DDDDDD", taken, *fresh))
+    group = [Submission(complaint(world.shop_a), world.bob, NOW) for _ in range(2)]
+    filed = [_filed(o) for o in cases.file_complaints(again, group)]
+    assert [c.number for c in filed] == fresh
+    assert _count(engine, t.cases) == 3
 
 
 def test_two_calls_from_one_new_number_in_a_group_make_one_caller_account(

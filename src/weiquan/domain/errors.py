@@ -78,6 +78,12 @@ class IllegalTransition(Conflict):
     code = "illegal_transition"
 
 
+class CaseNumberTaken(Conflict):
+    """A freshly drawn case number is already in use (the database said so on insert)."""
+
+    code = "case_number_taken"
+
+
 class NotYetSealed(Conflict):
     """A record is still on its way into the transparency log; asking again shortly succeeds."""
 

@@ -12,6 +12,7 @@ from weiquan.domain import workflow as wf
 from weiquan.domain.accounts import Actor, Principal, Role
 from weiquan.domain.cases import Case, CaseEvent, Channel, OfferKind
 from weiquan.domain.errors import (
+    CaseNumberTaken,
     DomainError,
     IdempotencyMismatch,
     PermissionDenied,
@@ -109,9 +110,7 @@ class _Group:
 
     def shop(self, shop_id: str) -> tuple[ShopRecord, MerchantRecord]:
         if shop_id not in self._shops:
-            shop = self.uow.merchants.get_shop(shop_id)
-            merchant = self.uow.merchants.get(shop.merchant_id) if shop else None
-            self._shops[shop_id] = (shop, merchant) if shop and merchant else None
+            self._shops[shop_id] = self.uow.merchants.shop_and_merchant(shop_id)
         found = self._shops[shop_id]
         if found is None:
             raise ValidationFailed("找不到该店铺，请从列表中选择被投诉的店铺", field="shop_id")
@@ -129,7 +128,21 @@ class _Group:
         )
 
 
+# Case numbers are short enough to read out on the phone (31⁶ of them a day), so two may meet;
+# the database refuses the second, and the group is built again with fresh numbers.
+_NUMBER_ATTEMPTS = 5
+
+
 def _file_together(svc: Services, group: Sequence[Submission]) -> list[Filed | Exception]:
+    for _ in range(_NUMBER_ATTEMPTS - 1):
+        try:
+            return _file_group_once(svc, group)
+        except CaseNumberTaken:
+            continue
+    return _file_group_once(svc, group)
+
+
+def _file_group_once(svc: Services, group: Sequence[Submission]) -> list[Filed | Exception]:
     outcomes: list[Filed | Exception] = []
     with svc.uow() as uow:
         pending = _Group(uow, group)

@@ -28,7 +28,7 @@ from weiquan.domain.cases import (
     OrderRecord,
     Purpose,
 )
-from weiquan.domain.errors import Conflict
+from weiquan.domain.errors import CaseNumberTaken, Conflict
 from weiquan.domain.lifecycle import Action, CaseStatus
 from weiquan.domain.text_signals import TextRecord
 from weiquan.services.ports import CaseFilter, MerchantRecord, ShopRecord, UserRecord
@@ -189,6 +189,16 @@ class SqlMerchantRepository:
         row = self._conn.execute(_SELECT_SHOP, {"b_id": shop_id}).first()
         return _shop(row._mapping) if row else None
 
+    def shop_and_merchant(self, shop_id: str) -> tuple[ShopRecord, MerchantRecord] | None:
+        row = self._conn.execute(_SELECT_SHOP_AND_MERCHANT, {"b_id": shop_id}).first()
+        if row is None:
+            return None
+        m = row._mapping
+        merchant = MerchantRecord(
+            m["merchant_id"], m["merchant_name"], m["uscc"], m["uscc_check"], m["region_code"]
+        )
+        return _shop(m), merchant
+
     def shops_of(self, merchant_id: str) -> list[ShopRecord]:
         rows = self._conn.execute(
             sa.select(t.shops).where(t.shops.c.merchant_id == merchant_id).order_by(t.shops.c.name)
@@ -211,10 +221,20 @@ class SqlIdempotencyRepository:
         self._conn = conn
 
     def get_many(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
-        if not pairs:
-            return {}
-        rows = self._conn.execute(_SELECT_IDEMPOTENCY_MANY, {"b_pairs": list(pairs)})
-        return {(r.user_id, r.key): (r.request_hash, r.case_id) for r in rows}
+        found: dict[tuple[str, str], tuple[str, str]] = {}
+        unique = list(dict.fromkeys(pairs))
+        if unique and self._conn.dialect.name == "postgresql":
+            users, keys = [u for u, _ in unique], [k for _, k in unique]
+            rows = self._conn.execute(_SELECT_IDEMPOTENCY_ARRAYS, {"users": users, "keys": keys})
+            return {(r.user_id, r.key): (r.request_hash, r.case_id) for r in rows}
+        for start in range(0, len(unique), _KEY_SLOTS):
+            chunk = unique[start : start + _KEY_SLOTS]
+            padded = chunk + [(None, None)] * (_KEY_SLOTS - len(chunk))  # NULL matches nothing
+            params = {f"u{n}": user for n, (user, _) in enumerate(padded)}
+            params.update({f"k{n}": key for n, (_, key) in enumerate(padded)})
+            for r in self._conn.execute(_SELECT_IDEMPOTENCY_SLOTS, params):
+                found[(r.user_id, r.key)] = (r.request_hash, r.case_id)
+        return found
 
     def put_all(self, rows: Sequence[tuple[str, str, str, str, datetime]]) -> None:
         if rows:
@@ -227,11 +247,47 @@ class SqlIdempotencyRepository:
             )
 
 
+def _violates(exc: sa.exc.IntegrityError, *, constraint: str, column: str) -> bool:
+    """Whether the unique violation is of ``constraint`` (PostgreSQL names it) or of
+    ``column`` (SQLite names the column in its message)."""
+    diag = getattr(exc.orig, "diag", None)
+    if diag is not None:
+        return getattr(diag, "constraint_name", None) == constraint
+    return f"UNIQUE constraint failed: {column}" in str(exc.orig)
+
+
 _SELECT_MERCHANT = sa.select(t.merchants).where(t.merchants.c.id == sa.bindparam("b_id"))
 _SELECT_SHOP = sa.select(t.shops).where(t.shops.c.id == sa.bindparam("b_id"))
-_SELECT_IDEMPOTENCY_MANY = sa.select(t.idempotency_keys).where(
-    sa.tuple_(t.idempotency_keys.c.user_id, t.idempotency_keys.c.key).in_(
-        sa.bindparam("b_pairs", expanding=True)
+_SELECT_SHOP_AND_MERCHANT = (
+    sa.select(
+        t.shops,
+        t.merchants.c.name.label("merchant_name"),
+        t.merchants.c.uscc,
+        t.merchants.c.uscc_check,
+        t.merchants.c.region_code,
+    )
+    .join(t.merchants, t.merchants.c.id == t.shops.c.merchant_id)
+    .where(t.shops.c.id == sa.bindparam("b_id"))
+)
+# Retry keys are looked up a group at a time by one constant statement, answered from the
+# primary key. SQLite: OR-ed key pairs, padded with NULLs; a row-value IN, the obvious form, made
+# it scan the whole table, so each group cost more as keys piled up (18 ms per group at 200,000
+# keys), and an expanding parameter is re-rendered per call. PostgreSQL: the pairs as two arrays
+# (two parameters, one prepared statement, whatever the group's size).
+_SELECT_IDEMPOTENCY_ARRAYS = sa.text(
+    "SELECT user_id, key, request_hash, case_id FROM idempotency_keys "
+    "WHERE (user_id, key) IN (SELECT * FROM unnest(CAST(:users AS VARCHAR[]), CAST(:keys AS VARCHAR[])))"
+)
+_KEY_SLOTS = 16
+_SELECT_IDEMPOTENCY_SLOTS = sa.select(t.idempotency_keys).where(
+    sa.or_(
+        *(
+            sa.and_(
+                t.idempotency_keys.c.user_id == sa.bindparam(f"u{n}"),
+                t.idempotency_keys.c.key == sa.bindparam(f"k{n}"),
+            )
+            for n in range(_KEY_SLOTS)
+        )
     )
 )
 _INSERT_CASE = t.cases.insert()
@@ -251,7 +307,12 @@ class SqlCaseRepository:
             return
         # Constant statements with separate parameters keep SQLAlchemy's compiled form cached;
         # a list of parameter sets is one executemany per table for the whole group.
-        self._conn.execute(_INSERT_CASE, [{"id": c.id, **_case_columns(c)} for c in cases])
+        try:
+            self._conn.execute(_INSERT_CASE, [{"id": c.id, **_case_columns(c)} for c in cases])
+        except sa.exc.IntegrityError as exc:
+            if _violates(exc, constraint="uq_cases_number", column="cases.number"):
+                raise CaseNumberTaken("案件编号重复，已换号重试") from exc
+            raise
         events = [_event_row(e) for c in cases for e in c.new_events]
         if events:
             self._conn.execute(_INSERT_EVENT, events)
@@ -309,7 +370,7 @@ class SqlCaseRepository:
     def with_open_deadlines(self, *, limit: int) -> list[Case]:
         query = (
             sa.select(t.cases)
-            .where(t.cases.c.deadline_note != "", t.cases.c.closed_at.is_(None))
+            .where(t.OPEN_DEADLINES)
             .order_by(t.cases.c.updated_at)
             .limit(limit)
             .with_for_update(skip_locked=True)

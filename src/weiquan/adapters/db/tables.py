@@ -143,6 +143,17 @@ cases = sa.Table(
     sa.Column("last_seq", sa.Integer, nullable=False),
 )
 
+# Cases whose deadlines were left open for lack of calendar data: the worker revisits them on
+# every sweep, so they have an index of their own rather than a scan of every case. The query
+# uses this very expression, so both databases see that the partial index applies.
+OPEN_DEADLINES = sa.and_(cases.c.deadline_note != sa.text("''"), cases.c.closed_at.is_(None))
+sa.Index(
+    "ix_cases_open_deadlines",
+    cases.c.updated_at,
+    sqlite_where=OPEN_DEADLINES,
+    postgresql_where=OPEN_DEADLINES,
+)
+
 offers = sa.Table(
     "offers",
     metadata,

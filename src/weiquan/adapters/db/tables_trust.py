@@ -12,7 +12,7 @@ from weiquan.adapters.db.tables import ID, UtcDateTime, metadata, serial_id
 
 
 def _record_table(name: str, *columns: sa.Column[object]) -> sa.Table:
-    return sa.Table(
+    table = sa.Table(
         name,
         metadata,
         sa.Column("id", ID, primary_key=True),
@@ -24,6 +24,20 @@ def _record_table(name: str, *columns: sa.Column[object]) -> sa.Table:
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("updated_at", UtcDateTime, nullable=False),
     )
+    # Records whose statutory clock is waiting for calendar data, revisited on every sweep.
+    sa.Index(
+        f"ix_{name}_open_clock",
+        table.c.id,
+        sqlite_where=clock_open(table),
+        postgresql_where=clock_open(table),
+    )
+    return table
+
+
+def clock_open(table: sa.Table) -> sa.ColumnElement[bool]:
+    """The condition of the open-clock index; the query states it the same way, so that both
+    databases see the partial index applies."""
+    return table.c.clock_open == sa.true()
 
 
 trust_vetting = _record_table(

@@ -20,6 +20,7 @@ from weiquan.adapters.db.tables import cases as cases_table
 from weiquan.adapters.db.tables import merchants as merchants_table
 from weiquan.adapters.db.tables_trust import (
     GRADE_SUM_COLUMNS,
+    clock_open,
     trust_counted_cases,
     trust_disputes,
     trust_events,
@@ -160,7 +161,7 @@ class SqlTrustRecordRepository(Generic[T]):
     def with_open_clocks(self, *, limit: int) -> list[T]:
         query = (
             sa.select(self._table)
-            .where(self._table.c.clock_open.is_(True))
+            .where(clock_open(self._table))
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
