@@ -7,7 +7,6 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
-from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -15,7 +14,7 @@ from weiquan.adapters.blobstore import FilesystemBlobStore
 from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, RandomIds
 from weiquan.adapters.db.engine import create_engine
 from weiquan.adapters.db.unit_of_work import SqlUnitOfWorkFactory
-from weiquan.adapters.holiday_calendar import load_calendar
+from weiquan.adapters.holiday_calendar import YearFilesCalendar
 from weiquan.adapters.tlog.keys import KeyStore
 from weiquan.adapters.tlog.log import TransparencyLog
 from weiquan.adapters.tlog.timestamping import HttpTimestampAuthority
@@ -30,6 +29,20 @@ class App:
     settings: Settings
     engine: sa.Engine
     services: Services
+    # The year files behind services.calendar, re-read by reload_calendar (None: fixed calendar).
+    year_files: YearFilesCalendar | None = None
+
+
+def reload_calendar(app: App) -> bool:
+    """Takes up year files added since start (``weiquan calendar load``); whether any were."""
+    if app.year_files is None or not app.year_files.reload():
+        return False
+    calendar = app.services.calendar
+    if isinstance(calendar, MemoisedCalendar):
+        calendar.forget()
+    first, last = app.year_files.covered_years()
+    logging.getLogger("weiquan.calendar").info("working-day calendar now covers %d–%d", first, last)
+    return True
 
 
 def policy_from(settings: Settings) -> DeadlinePolicy:
@@ -45,12 +58,11 @@ def policy_from(settings: Settings) -> DeadlinePolicy:
 def build(settings: Settings) -> App:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     cipher = FieldCipher.from_secret_list(settings.pii_keys)
+    year_files = YearFilesCalendar(settings.holiday_files, settings.data_dir / "holidays")
     services = Services(
         uow=SqlUnitOfWorkFactory(engine, cipher),
         # Lookups repeat constantly (every deadline walks day by day): memoise them once here.
-        calendar=MemoisedCalendar(
-            load_calendar([*settings.holiday_files, *holiday_year_files(settings)])
-        ),
+        calendar=MemoisedCalendar(year_files),
         policy=policy_from(settings),
         ids=RandomIds(),
         passwords=Argon2Passwords(),
@@ -58,13 +70,7 @@ def build(settings: Settings) -> App:
         max_upload_bytes=settings.max_upload_bytes,
         grade_policy=settings.grade_policy(),
     )
-    return App(settings, engine, services)
-
-
-def holiday_year_files(settings: Settings) -> list[Path]:
-    """Year files added with `weiquan calendar load`, kept beside the data."""
-    folder = settings.data_dir / "holidays"
-    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+    return App(settings, engine, services, year_files)
 
 
 @lru_cache(maxsize=1)
@@ -76,7 +82,7 @@ def region_names() -> dict[str, str]:
 
 @lru_cache(maxsize=4096)
 def region_label(code: str) -> str:
-    """"四川省 成都市 锦江区 (510104)": the three GB/T 2260 levels by name, then the code."""
+    """ "四川省 成都市 锦江区 (510104)": the three GB/T 2260 levels by name, then the code."""
     names = region_names()
     levels = [code[:2] + "0000", code[:4] + "00", code]
     parts = [names[c] for c in dict.fromkeys(levels) if c in names and names[c] != "市辖区"]

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # The worker sweeps deadlines this often, and seals new records into the log this often.
     worker_interval_seconds: float = Field(default=5.0, ge=0.2, le=3600)
     log_interval_seconds: float = Field(default=1.0, ge=0.1, le=3600)
+    # Web processes look for newly loaded holiday year files this often.
+    calendar_reload_seconds: float = Field(default=30.0, ge=0.1, le=86_400)
     # The credit grade's component weights, e.g. {"response": 0.3, "speed": 0.0, ...}; names not
     # given keep the published weight, and the weights must add up to 1 (docs/credit-grade.md).
     grade_weights: dict[str, float] = Field(default_factory=dict)

@@ -111,6 +111,20 @@ def test_production_refuses_the_default_secret(
     assert "WEIQUAN_SECRET_KEY" in result.output
 
 
+@pytest.mark.parametrize(
+    "command", [["db", "upgrade"], ["calendar", "check"], ["trust", "recount"], ["serve"]]
+)
+def test_every_command_refuses_a_bad_setting_with_its_reason_not_a_traceback(
+    sqlite_env: str, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.setenv("WEIQUAN_ENV", "production")
+    result = runner.invoke(app, command)
+    assert result.exit_code == 2, result.output
+    assert "configuration error" in result.output
+    assert "WEIQUAN_SECRET_KEY" in result.output
+    assert not isinstance(result.exception, ValueError)
+
+
 def test_calendar_check_reports_the_covered_years(sqlite_env: str) -> None:
     result = runner.invoke(app, ["calendar", "check"])
     assert result.exit_code == 0

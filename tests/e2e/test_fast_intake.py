@@ -286,3 +286,42 @@ def test_any_mutation_of_a_complaint_gets_the_same_answer_from_both(
     fast, route = pair.both(json=body, headers=pair.auth("alice"))
     assert fast.status_code < 500, fast.text
     assert_alike(fast, route)
+
+
+def test_a_client_that_hangs_up_mid_body_files_nothing_and_gets_no_answer(
+    pair: Pair, world: World, engine: sa.Engine
+) -> None:
+    app = pair.fast.app
+    body = json.dumps(complaint_body(world)).encode()
+    messages = iter(
+        [
+            {"type": "http.request", "body": body[:40], "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return next(messages)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "path": CASES,
+        "raw_path": CASES.encode(),
+        "root_path": "",
+        "scheme": "http",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in pair.auth("alice").items()],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+        "state": {},
+    }
+    pair.fast.portal.call(app, scope, receive, send)
+    assert sent == []
+    assert count_rows(engine, t.cases) == 0

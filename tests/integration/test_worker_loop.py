@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,10 +17,12 @@ import sqlalchemy as sa
 from tests.conftest import TEST_PII_KEYS
 from tests.support.world import NOW, World, complaint
 from weiquan.adapters.db import tables as t
+from weiquan.adapters.holiday_calendar import YearFilesCalendar
 from weiquan.adapters.tlog.log import TransparencyLog
 from weiquan.bootstrap import App, open_log
 from weiquan.cli.worker_process import WorkerLoop
 from weiquan.config import Environment, Settings
+from weiquan.domain.rules import MemoisedCalendar
 from weiquan.services import cases, worker
 from weiquan.services.context import Services
 
@@ -111,3 +116,46 @@ def test_a_stopped_loop_returns_at_once_even_between_long_sweeps(context: App) -
     assert not thread.is_alive()
     assert time.monotonic() - started < 1
     assert rounds.sweeps == 1
+
+
+def test_a_running_worker_takes_up_a_new_year_file_and_completes_open_deadlines(
+    database_url: str, engine: sa.Engine, services: Services, world: World, tmp_path: Path
+) -> None:
+    folder = tmp_path / "holidays"
+    year_files = YearFilesCalendar(folder=folder)
+    services = replace(services, calendar=MemoisedCalendar(year_files))
+    settings = Settings(
+        env=Environment.TEST, database_url=database_url, pii_keys=TEST_PII_KEYS, data_dir=tmp_path
+    )
+    context = App(settings, engine, services, year_files)
+    late = datetime(2026, 12, 28, 2, tzinfo=UTC)  # a Monday: ten working days reach into 2027
+    case, _ = cases.file_complaint(
+        services, complaint(world.shop_a), principal=world.alice, now=late
+    )
+    assert case.deadlines.negotiation_due_at is None
+    assert "2027" in case.deadlines.note
+
+    rounds = Rounds()
+    loop = WorkerLoop(
+        context, None, sweep_every=0.05, publish_every=0.05, report=rounds, clock=lambda: late
+    )
+    thread = threading.Thread(target=loop.run)
+    thread.start()
+    try:
+        assert rounds.done.wait(timeout=30)
+        stored, _ = cases.get_case(services, case.id, principal=world.alice)
+        assert stored.deadlines.note  # without the year, nothing to compute
+        folder.mkdir()
+        days = [{"name": "元旦", "date": "2027-01-01", "isOffDay": True}]
+        (folder / "2027.json").write_text(json.dumps({"year": 2027, "days": days}))
+        for _ in range(300):
+            stored, _ = cases.get_case(services, case.id, principal=world.alice)
+            if not stored.deadlines.note:
+                break
+            time.sleep(0.05)
+    finally:
+        loop.stop.set()
+        thread.join(timeout=30)
+    assert stored.deadlines.note == ""
+    # 29–31 December and 4–8, 11–12 January: ten working days, 1 January a holiday.
+    assert stored.deadlines.negotiation_due_at == datetime(2027, 1, 12, 16, tzinfo=UTC)

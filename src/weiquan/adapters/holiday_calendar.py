@@ -9,6 +9,8 @@ notice for the next year is published in November while a library release may ta
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +19,8 @@ from pathlib import Path
 import chinese_calendar
 
 from weiquan.domain.errors import CalendarOutOfRange, ValidationFailed
+
+log = logging.getLogger("weiquan.calendar")
 
 
 @dataclass
@@ -46,10 +50,14 @@ class ChinaWorkdayCalendar:
                 f"arrangement for {day.year} with `weiquan calendar load` first.",
                 field="date",
             )
+        # A loaded notice has the last word on the days it names, including the last days of
+        # the year before (see add_year), which the library may have from an older notice.
+        if day in self.extra_off_days:
+            return False
+        if day in self.extra_work_days:
+            return True
         if day.year in self.extra_years:
-            if day in self.extra_off_days:
-                return False
-            return day in self.extra_work_days or day.weekday() < 5
+            return day.weekday() < 5
         return bool(chinese_calendar.is_workday(day))
 
     def load_year_file(self, path: Path) -> int:
@@ -73,13 +81,22 @@ class ChinaWorkdayCalendar:
                 f"{year} 年的放假安排为空：尚未发布的年份不能载入 / the {year} arrangement is empty",
                 field="year",
             )
+        for day, _name, _is_off in entries:
+            # The notice for a year also arranges the days around its New Year's Day, which can
+            # fall in the last days of December before it (the 2019 notice made 29 December 2018
+            # a working day and gave 30–31 December off).
+            if day.year != year and not (day.year == year - 1 and day.month == 12):
+                raise ValidationFailed(
+                    f"{day} 不属于 {year} 年的放假安排 / {day} is outside the {year} arrangement",
+                    field="date",
+                )
         for day, name, is_off in entries:
-            if day.year != year:
-                raise ValidationFailed(f"{day} 不属于 {year} 年", field="date")
             if is_off:
                 self.extra_off_days[day] = name
+                self.extra_work_days.discard(day)
             else:
                 self.extra_work_days.add(day)
+                self.extra_off_days.pop(day, None)
         self.extra_years.add(year)
 
 
@@ -88,3 +105,54 @@ def load_calendar(extra_files: Iterable[Path] = ()) -> ChinaWorkdayCalendar:
     for path in extra_files:
         cal.load_year_file(path)
     return cal
+
+
+class YearFilesCalendar:
+    """Implements :class:`weiquan.domain.calendar.WorkdayCalendar`: the library's years plus the
+    year files given in the settings and those in a folder (``weiquan calendar load`` puts them
+    there), re-read by :meth:`reload` when the folder changes, so running servers and workers
+    take up a newly published year without a restart."""
+
+    def __init__(self, files: Iterable[Path] = (), folder: Path | None = None) -> None:
+        self._files = list(files)
+        self._folder = folder
+        self._lock = threading.Lock()
+        self._stamp = self._look()
+        self._current = load_calendar([*self._files, *self._folder_files()])
+
+    def is_workday(self, day: date) -> bool:
+        return self._current.is_workday(day)
+
+    def covered_years(self) -> tuple[int, int]:
+        return self._current.covered_years()
+
+    def reload(self) -> bool:
+        """Re-reads the year files if the folder changed; whether the calendar changed. A file
+        that cannot be read leaves the calendar as it was (and is reported in the log)."""
+        with self._lock:
+            stamp = self._look()
+            if stamp == self._stamp:
+                return False
+            try:
+                calendar = load_calendar([*self._files, *self._folder_files()])
+            except ValidationFailed as exc:
+                log.error("holiday year files not taken up: %s", exc.message)
+                return False
+            self._stamp, self._current = stamp, calendar
+            return True
+
+    def _folder_files(self) -> list[Path]:
+        if self._folder is None or not self._folder.is_dir():
+            return []
+        return sorted(self._folder.glob("*.json"))
+
+    def _look(self) -> tuple[tuple[str, int, int], ...]:
+        """What the folder holds: each file's name, size and modification time."""
+        found = []
+        for path in self._folder_files():
+            try:
+                stat = path.stat()
+            except OSError:  # removed while we looked
+                continue
+            found.append((path.name, stat.st_size, stat.st_mtime_ns))
+        return tuple(found)

@@ -14,14 +14,15 @@ import typer
 from rich.console import Console
 
 from weiquan.adapters.crypto import new_key_entry
-from weiquan.bootstrap import App, build, open_log
+from weiquan.bootstrap import open_log
 from weiquan.cli.assess import assess_command, law_app
+from weiquan.cli.common import load_context, load_settings
 from weiquan.cli.log_commands import log_app
 from weiquan.cli.text_commands import text_app
 from weiquan.cli.trust_commands import trust_app
 from weiquan.cli.verify import verify_command
 from weiquan.cli.worker_process import Companion, WorkerLoop, sweep_and_publish
-from weiquan.config import Environment, Settings
+from weiquan.config import Environment
 from weiquan.domain.accounts import Role
 from weiquan.domain.errors import DomainError
 from weiquan.services import accounts
@@ -62,14 +63,6 @@ def _log_to_stderr() -> None:
         ours.setLevel(logging.INFO)
 
 
-def _context() -> App:
-    try:
-        return build(Settings())
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        console.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-
-
 def _fail(exc: DomainError) -> typer.Exit:
     console.print(f"[red]{exc.code}:[/red] {exc.message}")
     return typer.Exit(exc.exit_code)
@@ -98,7 +91,7 @@ def serve(
     seals new records into the transparency log (restarted if it stops)."""
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
-    _context()  # fail fast on bad settings before uvicorn starts
+    load_context()  # fail fast on bad settings before uvicorn starts
     companion = None if no_worker else Companion().start()
     try:
         uvicorn.run(
@@ -134,7 +127,7 @@ def worker(
     """Move overdue cases on (silent merchant → mediation, mediation past deadline → referral…)
     and append new events and evidence to the transparency log (one log writer at a time).
     Stops cleanly on SIGTERM or Ctrl-C, after the round in progress."""
-    ctx = _context()
+    ctx = load_context()
     if ctx.settings.is_sqlite and not once and parent_pid is None:
         console.print("[yellow]SQLite: run a single worker process.[/yellow]")
     with contextlib.ExitStack() as stack:
@@ -168,7 +161,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply migrations (the only way the schema is made)."""
     from weiquan.adapters.db.migrate import upgrade  # noqa: PLC0415
 
-    settings = Settings()
+    settings = load_settings()
     upgrade(settings.database_url, revision)
     console.print(f"database at {revision}")
 
@@ -180,7 +173,7 @@ def demo(
     """Load the demo: merchants in Beijing, Chengdu and Zhejiang, users, cases in every state."""
     from weiquan.cli.demo import load_demo  # noqa: PLC0415
 
-    ctx = _context()
+    ctx = load_context()
     if ctx.settings.env is Environment.PRODUCTION:
         console.print(
             "[red]refused:[/red] demo accounts have published passwords; "
@@ -209,7 +202,7 @@ def user_create(
     region_code: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Create an account (the password is asked for, never echoed)."""
-    ctx = _context()
+    ctx = load_context()
     try:
         user = accounts.create_user(
             ctx.services,
@@ -250,7 +243,7 @@ def calendar_load(
 
     from weiquan.adapters.holiday_calendar import ChinaWorkdayCalendar  # noqa: PLC0415
 
-    settings = Settings()
+    settings = load_settings()
     try:
         year = ChinaWorkdayCalendar().load_year_file(holiday_file)
     except DomainError as exc:
@@ -258,13 +251,16 @@ def calendar_load(
     target = settings.data_dir / "holidays" / f"{year}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(holiday_file, target)
-    typer.echo(f"loaded {year}: {target}")
+    typer.echo(
+        f"loaded {year}: {target}\nrunning servers take it up within "
+        f"{settings.calendar_reload_seconds:g} s, the worker at its next sweep"
+    )
 
 
 @calendar_app.command("check")
 def calendar_check() -> None:
     """Show which years the working-day calendar covers, year files included."""
-    first, last = _context().services.calendar.covered_years()
+    first, last = load_context().services.calendar.covered_years()
     typer.echo(f"working-day calendar covers {first}–{last}")
 
 

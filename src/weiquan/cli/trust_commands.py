@@ -9,21 +9,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from weiquan.bootstrap import App, build
-from weiquan.config import Settings
+from weiquan.cli.common import load_context
 from weiquan.domain.errors import DomainError
 from weiquan.services import trust_grades
 
 trust_app = typer.Typer(help="信用评级 / merchant credit grades.")
 console = Console()
-
-
-def _context() -> App:
-    try:
-        return build(Settings())
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        console.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(2) from exc
 
 
 @trust_app.command("grade")
@@ -33,7 +24,7 @@ def grade(
 ) -> None:
     """Show a merchant's score, grade and the line-by-line reasons."""
     try:
-        view = trust_grades.merchant_grade(_context().services, merchant_id)
+        view = trust_grades.merchant_grade(load_context().services, merchant_id)
     except DomainError as exc:
         console.print(f"[red]{exc.code}:[/red] {exc.message}")
         raise typer.Exit(exc.exit_code) from exc
@@ -61,5 +52,5 @@ def grade(
 @trust_app.command("recount")
 def recount() -> None:
     """Grade closed cases not yet counted (the worker does this on every sweep)."""
-    counted = trust_grades.count_uncounted(_context().services, now=datetime.now(UTC))
+    counted = trust_grades.count_uncounted(load_context().services, now=datetime.now(UTC))
     console.print(f"counted {counted} closed case(s)")

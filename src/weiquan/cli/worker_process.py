@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from weiquan.adapters.tlog.log import TransparencyLog
-from weiquan.bootstrap import App, timestamp_if_configured
+from weiquan.bootstrap import App, reload_calendar, timestamp_if_configured
 from weiquan.domain.errors import DomainError
 from weiquan.services import ledger
 from weiquan.services import worker as worker_service
@@ -30,6 +30,7 @@ log = logging.getLogger("weiquan.worker")
 supervision = logging.getLogger("weiquan.serve")
 
 Report = Callable[[list[worker_service.StepTaken]], None]
+REVISIT_OPEN_DEADLINES_SECONDS = 600.0
 
 
 def system_clock() -> datetime:
@@ -65,6 +66,7 @@ class WorkerLoop:
     parent_pid: int | None = None
     clock: Callable[[], datetime] = system_clock
     stop: threading.Event = field(default_factory=threading.Event)
+    _next_revisit: float = field(default=0.0, init=False)
 
     def run(self) -> None:
         next_sweep = time.monotonic()
@@ -77,7 +79,17 @@ class WorkerLoop:
             self.stop.wait(max(0.0, min(pause, next_sweep - time.monotonic())))
 
     def _sweep(self) -> None:
-        self.report(worker_service.sweep(self.context.services, now=self.clock()))
+        # Deadlines left open for lack of calendar data can only be completed once the calendar
+        # has grown: revisit them when it has, at start, and every few minutes in case a web
+        # process filed one with an older calendar meanwhile, not on every sweep.
+        grown = reload_calendar(self.context)
+        due = time.monotonic() >= self._next_revisit
+        if grown or due:
+            self._next_revisit = time.monotonic() + REVISIT_OPEN_DEADLINES_SECONDS
+        taken = worker_service.sweep(
+            self.context.services, now=self.clock(), revisit_open_deadlines=grown or due
+        )
+        self.report(taken)
 
     def _parent_alive(self) -> bool:
         # Started by `weiquan serve`: a server that died without stopping us leaves us orphaned.

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from weiquan.domain import workflow as wf
+from weiquan.domain.cases import Case
 from weiquan.services.context import Services
+from weiquan.services.ports import UnitOfWork
 from weiquan.services.trust_worker import sweep_trust
 
 
@@ -24,10 +26,18 @@ class StepTaken:
 
 
 def sweep(
-    svc: Services, *, now: datetime, batch_size: int = 100, max_batches: int = 1_000
+    svc: Services,
+    *,
+    now: datetime,
+    batch_size: int = 100,
+    max_batches: int = 1_000,
+    revisit_open_deadlines: bool = True,
 ) -> list[StepTaken]:
-    """Processes every case due at ``now``; each batch is one transaction."""
-    refresh_open_deadlines(svc, limit=batch_size * 10)
+    """Processes every case due at ``now``; each batch is one transaction. Deadlines left open
+    for lack of calendar data are revisited first unless told otherwise (a long-running worker
+    does it only when the calendar may have changed: see the worker loop)."""
+    if revisit_open_deadlines:
+        refresh_open_deadlines(svc, batch_size=batch_size)
     taken: list[StepTaken] = []
     for _ in range(max_batches):
         batch = _sweep_batch(svc, now=now, batch_size=batch_size)
@@ -57,26 +67,31 @@ def _sweep_batch(svc: Services, *, now: datetime, batch_size: int) -> list[StepT
     return taken
 
 
-def refresh_open_deadlines(svc: Services, *, limit: int) -> int:
+def refresh_open_deadlines(svc: Services, *, batch_size: int = 100) -> int:
     """Computes deadlines that were left open for lack of calendar data, now that it may be
-    loaded. Returns how many cases now have all their deadlines."""
-    completed = 0
-    with svc.uow() as uow:
-        for case in uow.cases.with_open_deadlines(limit=limit):
-            entered = [
-                e.at
-                for e in uow.cases.events(case.id)
-                if e.is_transition and e.to_status is case.status
-            ]
-            if not entered:
-                continue
-            note_before = case.deadlines.note
-            if wf.refresh_open_deadlines(
-                case, entered_at=entered[-1], cal=svc.calendar, policy=svc.policy
-            ):
-                completed += 1
-            if case.deadlines.note != note_before or not case.deadlines.note:
-                wf.schedule(case, svc.policy)
-                uow.cases.save(case)
-        uow.commit()
-    return completed
+    loaded: every such case, a batch per transaction. Returns how many now have them all."""
+    completed, after = 0, ""
+    while True:
+        with svc.uow() as uow:
+            batch = uow.cases.with_open_deadlines(after=after, limit=batch_size)
+            completed += sum(_refresh_case(uow, case, svc) for case in batch)
+            uow.commit()
+        if len(batch) < batch_size:
+            return completed
+        after = batch[-1].id
+
+
+def _refresh_case(uow: UnitOfWork, case: Case, svc: Services) -> bool:
+    entered = [
+        e.at for e in uow.cases.events(case.id) if e.is_transition and e.to_status is case.status
+    ]
+    if not entered:
+        return False
+    note_before = case.deadlines.note
+    done = wf.refresh_open_deadlines(
+        case, entered_at=entered[-1], cal=svc.calendar, policy=svc.policy
+    )
+    if case.deadlines.note != note_before or not case.deadlines.note:
+        wf.schedule(case, svc.policy)
+        uow.cases.save(case)
+    return done

@@ -49,6 +49,10 @@ class Unreadable(Exception):
         self.status = status
 
 
+class ClientGone(Exception):
+    """The client hung up while sending its complaint; there is nobody to answer."""
+
+
 class FastIntake:
     """ASGI middleware: serves ``POST /api/v1/cases``, passes everything else on."""
 
@@ -59,7 +63,10 @@ class FastIntake:
         if scope["type"] != "http" or scope["method"] != "POST" or get_route_path(scope) != PATH:
             await self.app(scope, receive, send)
             return
-        status, body = await answer(scope["app"], scope, receive)
+        try:
+            status, body = await answer(scope["app"], scope, receive)
+        except ClientGone:
+            return
         headers = [*_JSON_HEADERS, (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -108,8 +115,8 @@ async def _read_body(receive: Receive, *, declared: str | None) -> bytes:
     size = 0
     while True:
         message = await receive()
-        if message["type"] == "http.disconnect":
-            break
+        if message["type"] == "http.disconnect":  # gone before the body was whole: file nothing
+            raise ClientGone
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_COMPLAINT_BYTES:

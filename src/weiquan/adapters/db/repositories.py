@@ -367,11 +367,11 @@ class SqlCaseRepository:
         )
         return [event_from_row(r._mapping) for r in rows]
 
-    def with_open_deadlines(self, *, limit: int) -> list[Case]:
+    def with_open_deadlines(self, *, after: str, limit: int) -> list[Case]:
         query = (
             sa.select(t.cases)
-            .where(t.OPEN_DEADLINES)
-            .order_by(t.cases.c.updated_at)
+            .where(t.OPEN_DEADLINES, t.cases.c.id > after)
+            .order_by(t.cases.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )

@@ -149,7 +149,7 @@ cases = sa.Table(
 OPEN_DEADLINES = sa.and_(cases.c.deadline_note != sa.text("''"), cases.c.closed_at.is_(None))
 sa.Index(
     "ix_cases_open_deadlines",
-    cases.c.updated_at,
+    cases.c.id,
     sqlite_where=OPEN_DEADLINES,
     postgresql_where=OPEN_DEADLINES,
 )

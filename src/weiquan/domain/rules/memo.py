@@ -29,3 +29,8 @@ class MemoisedCalendar:
 
     def covered_years(self) -> tuple[int, int]:
         return self.inner.covered_years()
+
+    def forget(self) -> None:
+        """Drops every remembered answer: the inner calendar has taken up new year data, which
+        may also change days it knew (a notice arranges the end of the year before)."""
+        self._is_workday.cache_clear()

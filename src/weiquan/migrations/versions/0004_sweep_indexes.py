@@ -24,7 +24,7 @@ def upgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index(
             "ix_cases_open_deadlines",
-            ["updated_at"],
+            ["id"],
             unique=False,
             sqlite_where=open_deadlines,
             postgresql_where=open_deadlines,
