@@ -65,6 +65,14 @@ def _with_package_route(app: FastAPI) -> FastAPI:
     return app
 
 
+def alices_case(api: Api, world: World) -> str:
+    response = api.client.post(
+        "/api/v1/cases", json=complaint_body(world), headers=api.headers("alice")
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
 @pytest.fixture
 def package_api(
     settings: Settings,
@@ -89,9 +97,7 @@ def test_a_party_downloads_a_package_that_verifies_offline(
 ) -> None:
     monkeypatch.setattr(api_packages, "SEALING_WAIT_SECONDS", 0.3)
     api = package_api
-    cid = api.client.post(
-        "/api/v1/cases", json=complaint_body(world), headers=api.headers("alice")
-    ).json()["id"]
+    cid = alices_case(api, world)
     for name, content, mime in (
         ("截图.png", PNG, "image/png"),
         ("发票.pdf", PDF, "application/pdf"),
@@ -137,9 +143,7 @@ def test_a_package_asked_for_while_the_worker_seals_the_records_waits_for_them(
     package_api: Api, world: World, services: Services, writer: TransparencyLog
 ) -> None:
     api = package_api
-    cid = api.client.post(
-        "/api/v1/cases", json=complaint_body(world), headers=api.headers("alice")
-    ).json()["id"]
+    cid = alices_case(api, world)
     worker_round = threading.Timer(0.5, ledger.publish, args=(services, writer))
     worker_round.start()
     started = time.monotonic()
@@ -153,9 +157,7 @@ def test_someone_outside_the_case_gets_404(
     package_api: Api, world: World, services: Services, writer: TransparencyLog
 ) -> None:
     api = package_api
-    cid = api.client.post(
-        "/api/v1/cases", json=complaint_body(world), headers=api.headers("alice")
-    ).json()["id"]
+    cid = alices_case(api, world)
     ledger.publish(services, writer)
     response = api.client.get(PACKAGE_PATH.format(case_id=cid), headers=api.headers("bob"))
     assert response.status_code == 404
