@@ -29,14 +29,33 @@ def _consumer_purchase(rng: random.Random) -> dict[str, Any]:
     signed = _day(rng, TODAY, 60)
     notice = signed + timedelta(days=rng.randint(0, 10))
     facts: dict[str, Any] = {
-        "today": TODAY.isoformat(), "channel": rng.choice(["online", "online", "tv", "offline"]),
-        "goods": rng.choice(["general", "general", "food", "durable", "custom_made",
-                             "hygiene_unsealed", "fresh_perishable"]),
+        "today": TODAY.isoformat(),
+        "channel": rng.choice(["online", "online", "tv", "offline"]),
+        "goods": rng.choice(
+            [
+                "general",
+                "general",
+                "food",
+                "durable",
+                "custom_made",
+                "hygiene_unsealed",
+                "fresh_perishable",
+            ]
+        ),
         "consumer_confirmed_exclusion": rng.random() < 0.3,
         "price_paid_fen": rng.randint(500, 500_000),
         "signed_at": signed.isoformat(),
-        "problem": rng.choice(["none", "quality_defect", "not_as_described", "fraud",
-                               "unsafe_food", "label_flaw_only", "late_delivery"]),
+        "problem": rng.choice(
+            [
+                "none",
+                "quality_defect",
+                "not_as_described",
+                "fraud",
+                "unsafe_food",
+                "label_flaw_only",
+                "late_delivery",
+            ]
+        ),
         "knew_of_harm_at": signed.isoformat(),
     }
     if notice <= TODAY:
@@ -53,21 +72,34 @@ def _consumer_purchase(rng: random.Random) -> dict[str, Any]:
 def _prepaid(rng: random.Random) -> dict[str, Any]:
     paid = rng.randint(10_000, 500_000)
     bonus = rng.randint(0, paid)
-    return {"today": TODAY.isoformat(), "goods": "prepaid_service",
-            "prepaid": {"paid_fen": paid, "bonus_fen": bonus,
-                        "used_face_value_fen": rng.randint(0, paid + bonus),
-                        "consumer_at_fault": rng.random() < 0.3,
-                        "paid_at": _day(rng, TODAY, 300).isoformat()}}
+    return {
+        "today": TODAY.isoformat(),
+        "goods": "prepaid_service",
+        "prepaid": {
+            "paid_fen": paid,
+            "bonus_fen": bonus,
+            "used_face_value_fen": rng.randint(0, paid + bonus),
+            "consumer_at_fault": rng.random() < 0.3,
+            "paid_at": _day(rng, TODAY, 300).isoformat(),
+        },
+    }
 
 
 def _brand(rng: random.Random) -> dict[str, Any]:
-    return {"today": TODAY.isoformat(),
-            "ip_counter_notice": {"reached_right_holder_at": _day(rng, TODAY, 40).isoformat()},
-            "trademark": {"actual_loss_fen": rng.randint(0, 10**8), "bad_faith_serious": True,
-                          "punitive_multiple": rng.choice([1, 2, 3.5, 5])},
-            "resale_price": {"clause": rng.choice(["fixed", "minimum", "maximum", "non_price"]),
-                             "market_share_percent": rng.choice([2, 10, 30]),
-                             "prior_year_sales_fen": rng.randint(0, 10**11)}}
+    return {
+        "today": TODAY.isoformat(),
+        "ip_counter_notice": {"reached_right_holder_at": _day(rng, TODAY, 40).isoformat()},
+        "trademark": {
+            "actual_loss_fen": rng.randint(0, 10**8),
+            "bad_faith_serious": True,
+            "punitive_multiple": rng.choice([1, 2, 3.5, 5]),
+        },
+        "resale_price": {
+            "clause": rng.choice(["fixed", "minimum", "maximum", "non_price"]),
+            "market_share_percent": rng.choice([2, 10, 30]),
+            "prior_year_sales_fen": rng.randint(0, 10**11),
+        },
+    }
 
 
 def facts_mix(count: int, seed: int = 20261125) -> list[dict[str, Any]]:
@@ -80,8 +112,12 @@ def facts_mix(count: int, seed: int = 20261125) -> list[dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="how long to measure")
-    parser.add_argument("--no-cache", dest="cache", action="store_false",
-                        help="ask chinese-calendar directly instead of through MemoisedCalendar")
+    parser.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        help="ask chinese-calendar directly instead of through MemoisedCalendar",
+    )
     args = parser.parse_args()
     calendar = MemoisedCalendar(ChinaWorkdayCalendar()) if args.cache else ChinaWorkdayCalendar()
     mix = facts_mix(2_000)
@@ -96,8 +132,11 @@ def main() -> None:
     cpu = time.process_time() - cpu_started
     label = "memoised calendar" if args.cache else "uncached calendar"
     # CPU time is what one core of this machine can do; wall time also shows other load.
-    print(f"{label}: {done} assessments, {done / cpu:,.0f}/s per CPU-second "
-          f"({cpu / done * 1e6:.1f} µs each), {done / elapsed:,.0f}/s wall-clock")
+    print(
+        f"{label}: {done} assessments, {done / cpu:,.0f}/s per CPU-second "
+        f"({cpu / done * 1e6:.1f} µs each), {done / elapsed:,.0f}/s wall-clock"
+    )
+
 
 if __name__ == "__main__":
     main()

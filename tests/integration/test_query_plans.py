@@ -68,7 +68,11 @@ def whole_table_scans(database: str, statements: dict[str, Any]) -> list[str]:
         for statement, parameters in statements.items():
             for step in conn.execute(f"EXPLAIN QUERY PLAN {statement}", parameters):
                 detail = str(step[3])
-                if detail.startswith("SCAN ") and " USING " not in detail and "CONSTANT" not in detail:
+                if (
+                    detail.startswith("SCAN ")
+                    and " USING " not in detail
+                    and "CONSTANT" not in detail
+                ):
                     found.append(f"{detail}  <-  {' '.join(statement.split())[:200]}")
     return found
 

@@ -44,13 +44,20 @@ class StatuteArticle:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "law": self.law, "law_name_zh": self.law_name_zh, "law_short_zh": self.law_short_zh,
-            "law_name_en": self.law_name_en, "article": self.article,
-            "summary_zh": self.summary_zh, "summary_en": self.summary_en,
+            "law": self.law,
+            "law_name_zh": self.law_name_zh,
+            "law_short_zh": self.law_short_zh,
+            "law_name_en": self.law_name_en,
+            "article": self.article,
+            "summary_zh": self.summary_zh,
+            "summary_en": self.summary_en,
             "keywords": list(self.keywords),
             "effective_from": self.effective_from.isoformat() if self.effective_from else None,
-            "dates_unverified": self.dates_unverified, "source": self.source,
-            "source_ref": self.source_ref, "unverified": self.unverified, "note": self.note,
+            "dates_unverified": self.dates_unverified,
+            "source": self.source,
+            "source_ref": self.source_ref,
+            "unverified": self.unverified,
+            "note": self.note,
         }
 
 
@@ -65,7 +72,7 @@ def normalise(text: str) -> str:
 
 
 def _bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+    return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 class StatuteBook:
@@ -81,8 +88,9 @@ class StatuteBook:
     def get(self, law: str, article: str) -> StatuteArticle:
         found = self._by_key.get((law, article))
         if found is None:
-            raise NotFound(f"没有找到 {law} 第 {article} 条 / no article {article} of {law}",
-                           field="article")
+            raise NotFound(
+                f"没有找到 {law} 第 {article} 条 / no article {article} of {law}", field="article"
+            )
         return found
 
     def has(self, law: str, article: str) -> bool:
@@ -93,8 +101,9 @@ class StatuteBook:
         if not terms:
             return list(self.articles[:limit])
         scored = []
-        for position, (article, haystack) in enumerate(zip(self.articles, self._haystacks,
-                                                           strict=True)):
+        for position, (article, haystack) in enumerate(
+            zip(self.articles, self._haystacks, strict=True)
+        ):
             score = _score(terms, article, haystack)
             if score > 0:
                 scored.append((-score, position, article))
@@ -113,8 +122,9 @@ class _Haystack:
     @classmethod
     def of(cls, article: StatuteArticle) -> _Haystack:
         own = normalise(" ".join((article.summary_zh, article.summary_en, *article.keywords)))
-        law = normalise(" ".join((article.law, article.law_name_zh, article.law_short_zh,
-                                  article.law_name_en)))
+        law = normalise(
+            " ".join((article.law, article.law_name_zh, article.law_short_zh, article.law_name_en))
+        )
         return cls(own=own, law=law, grams=frozenset(_bigrams(own) | _bigrams(law)))
 
 
@@ -157,16 +167,24 @@ def _articles_from(document: dict[str, Any]) -> list[StatuteArticle]:
     articles = []
     for law in document["laws"]:
         for entry in law["articles"]:
-            articles.append(StatuteArticle(
-                law=law["id"], law_name_zh=law["name_zh"], law_short_zh=law["short_zh"],
-                law_name_en=law["name_en"], article=str(entry["article"]),
-                summary_zh=entry["summary_zh"], summary_en=entry["summary_en"],
-                keywords=tuple(str(k) for k in entry.get("keywords", ())),
-                effective_from=law.get("effective_from"),
-                dates_unverified=bool(law.get("dates_unverified", False)),
-                source=law["source"], source_ref=law["source_ref"],
-                unverified=bool(entry.get("unverified", False)), note=entry.get("note"),
-            ))
+            articles.append(
+                StatuteArticle(
+                    law=law["id"],
+                    law_name_zh=law["name_zh"],
+                    law_short_zh=law["short_zh"],
+                    law_name_en=law["name_en"],
+                    article=str(entry["article"]),
+                    summary_zh=entry["summary_zh"],
+                    summary_en=entry["summary_en"],
+                    keywords=tuple(str(k) for k in entry.get("keywords", ())),
+                    effective_from=law.get("effective_from"),
+                    dates_unverified=bool(law.get("dates_unverified", False)),
+                    source=law["source"],
+                    source_ref=law["source_ref"],
+                    unverified=bool(entry.get("unverified", False)),
+                    note=entry.get("note"),
+                )
+            )
     return articles
 
 

@@ -20,7 +20,8 @@ def test_the_rules_document_describes_every_rule_id(rule: RuleId) -> None:
 
 
 def test_the_memoised_calendar_agrees_with_the_real_one_through_2026(
-        china_calendar: ChinaWorkdayCalendar) -> None:
+    china_calendar: ChinaWorkdayCalendar,
+) -> None:
     memo = MemoisedCalendar(china_calendar)
     day = date(2026, 1, 1)
     while day.year == 2026:
@@ -31,7 +32,8 @@ def test_the_memoised_calendar_agrees_with_the_real_one_through_2026(
 
 
 def test_the_memoised_calendar_still_refuses_years_it_does_not_know(
-        china_calendar: ChinaWorkdayCalendar) -> None:
+    china_calendar: ChinaWorkdayCalendar,
+) -> None:
     with pytest.raises(CalendarOutOfRange):
         MemoisedCalendar(china_calendar).is_workday(date(2031, 5, 1))
 

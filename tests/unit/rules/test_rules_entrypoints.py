@@ -26,8 +26,14 @@ def client() -> TestClient:
     return TestClient(app)
 
 
-FACTS = {"today": "2026-03-20", "channel": "online", "goods": "food", "problem": "unsafe_food",
-         "price_paid_fen": 9900, "signed_at": "2026-03-02"}
+FACTS = {
+    "today": "2026-03-20",
+    "channel": "online",
+    "goods": "food",
+    "problem": "unsafe_food",
+    "price_paid_fen": 9900,
+    "signed_at": "2026-03-02",
+}
 
 
 def test_assess_returns_the_findings_as_json(client: TestClient) -> None:
@@ -36,8 +42,16 @@ def test_assess_returns_the_findings_as_json(client: TestClient) -> None:
     body = response.json()
     food = next(f for f in body["findings"] if f["rule"] == "punitive_food")
     assert food["amount_fen"] == 100000
-    assert set(food) == {"rule", "applies", "articles", "remedy", "amount_fen", "deadline",
-                         "explanation_zh", "explanation_en"}
+    assert set(food) == {
+        "rule",
+        "applies",
+        "articles",
+        "remedy",
+        "amount_fen",
+        "deadline",
+        "explanation_zh",
+        "explanation_en",
+    }
     assert isinstance(body["warnings"], list)
 
 
@@ -49,11 +63,15 @@ def test_assess_refuses_an_unknown_field_naming_it(client: TestClient) -> None:
 
 
 def test_assess_refuses_a_body_that_is_not_json(client: TestClient) -> None:
-    response = client.post("/api/v1/assess", content=b"{today:",
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/v1/assess", content=b"{today:", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422
-    assert response.json() == {"error": "validation_failed", "field": "body",
-                               "message": response.json()["message"]}
+    assert response.json() == {
+        "error": "validation_failed",
+        "field": "body",
+        "message": response.json()["message"],
+    }
 
 
 def test_assess_refuses_impossible_dates(client: TestClient) -> None:

@@ -30,8 +30,7 @@ CALENDAR = ChinaWorkdayCalendar()
 # Late enough for every clock to stay inside the covered years (working-day counts cannot run past).
 FIRST, LAST = date(2005, 1, 1), date(2026, 10, 31)
 fen = st.integers(min_value=0, max_value=10**10)
-SETTINGS = settings(max_examples=300, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -46,15 +45,19 @@ def _day_between(draw: st.DrawFn, low: date, high: date) -> date:
 @st.composite
 def _prepaid(draw: st.DrawFn, today: date) -> dict[str, Any]:
     paid, bonus = draw(fen), draw(fen)
-    body: dict[str, Any] = {"paid_fen": paid, "bonus_fen": bonus,
-                            "used_face_value_fen": draw(st.integers(0, paid + bonus)),
-                            "consumer_at_fault": draw(st.booleans())}
+    body: dict[str, Any] = {
+        "paid_fen": paid,
+        "bonus_fen": bonus,
+        "used_face_value_fen": draw(st.integers(0, paid + bonus)),
+        "consumer_at_fault": draw(st.booleans()),
+    }
     paid_at = draw(_maybe(_day_between(FIRST, today)))
     if paid_at is not None:
         body["paid_at"] = paid_at.isoformat()
         if draw(st.booleans()):
-            body["unlimited_use_until"] = (paid_at + timedelta(days=draw(st.integers(0, 800)))
-                                           ).isoformat()
+            body["unlimited_use_until"] = (
+                paid_at + timedelta(days=draw(st.integers(0, 800)))
+            ).isoformat()
     return body
 
 
@@ -62,18 +65,28 @@ def _prepaid(draw: st.DrawFn, today: date) -> dict[str, Any]:
 def valid_facts(draw: st.DrawFn) -> dict[str, Any]:
     today = draw(_day_between(FIRST, LAST))
     facts: dict[str, Any] = {"today": today.isoformat()}
-    for name, kind in (("channel", Channel), ("purpose", Purpose), ("goods", Goods),
-                       ("problem", Problem)):
+    for name, kind in (
+        ("channel", Channel),
+        ("purpose", Purpose),
+        ("goods", Goods),
+        ("problem", Problem),
+    ):
         value = draw(_maybe(st.sampled_from(list(kind))))
         if value is not None:
             facts[name] = value.value
-    for name in ("consumer_confirmed_exclusion", "seller_promised_returns", "goods_intact",
-                 "purpose_defeated", "handled_elsewhere"):
+    for name in (
+        "consumer_confirmed_exclusion",
+        "seller_promised_returns",
+        "goods_intact",
+        "purpose_defeated",
+        "handled_elsewhere",
+    ):
         facts[name] = draw(_maybe(st.booleans()))
     facts["price_paid_fen"] = draw(_maybe(fen))
     facts["loss_fen"] = draw(_maybe(fen))
-    facts["bad_faith"] = [b.value for b in draw(st.lists(st.sampled_from(list(BadFaith)),
-                                                         max_size=2))]
+    facts["bad_faith"] = [
+        b.value for b in draw(st.lists(st.sampled_from(list(BadFaith)), max_size=2))
+    ]
     # A chain of events in order, each optional, none after today.
     cursor = FIRST
     for name in ("signed_at", "return_notice_at", "goods_received_back_at", "refunded_at"):
@@ -86,32 +99,43 @@ def valid_facts(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         facts["prepaid"] = draw(_prepaid(today))
     if draw(st.booleans()):
-        facts["platform"] = {key: draw(_maybe(st.booleans())) for key in (
-            "self_operated", "seller_identity_provided", "knew_or_should_have_known",
-            "took_necessary_measures", "livestream_seller_disclosed")}
+        facts["platform"] = {
+            key: draw(_maybe(st.booleans()))
+            for key in (
+                "self_operated",
+                "seller_identity_provided",
+                "knew_or_should_have_known",
+                "took_necessary_measures",
+                "livestream_seller_disclosed",
+            )
+        }
     if draw(st.booleans()):
         reached = draw(_day_between(FIRST, today))
         told = draw(_maybe(_day_between(reached, today)))
         facts["ip_counter_notice"] = {
             "reached_right_holder_at": reached.isoformat(),
             "complaint_or_suit_notified_at": told.isoformat() if told else None,
-            "excluded_delay_working_days": draw(st.integers(0, 30))}
+            "excluded_delay_working_days": draw(st.integers(0, 30)),
+        }
     if draw(st.booleans()):
         facts["trademark"] = {
-            "actual_loss_fen": draw(_maybe(fen)), "infringer_profit_fen": draw(_maybe(fen)),
+            "actual_loss_fen": draw(_maybe(fen)),
+            "infringer_profit_fen": draw(_maybe(fen)),
             "licence_fee_fen": draw(_maybe(fen)),
             "licence_fee_multiple": draw(_maybe(st.sampled_from([0.5, 1, 1.5, 3]))),
             "bad_faith_serious": draw(st.booleans()),
             "punitive_multiple": draw(_maybe(st.sampled_from([1, 2.5, 5]))),
             "enforcement_costs_fen": draw(_maybe(fen)),
-            "lawful_source_proven": draw(st.booleans())}
+            "lawful_source_proven": draw(st.booleans()),
+        }
     if draw(st.booleans()):
         facts["resale_price"] = {
             "clause": draw(st.sampled_from(list(PriceClause))).value,
             "market_share_percent": draw(_maybe(st.sampled_from([0, 4.99, 5, 14.9, 15, 60]))),
             "goods_turnover_fen": draw(_maybe(fen)),
             "prior_year_sales_fen": draw(_maybe(fen)),
-            "implemented": draw(_maybe(st.booleans()))}
+            "implemented": draw(_maybe(st.booleans())),
+        }
     return facts
 
 
@@ -121,7 +145,8 @@ KNOWN_RULES = {rule.value for rule in RuleId}
 @SETTINGS
 @given(valid_facts())
 def test_the_engine_answers_every_valid_set_of_facts_within_its_schema(
-        facts: dict[str, Any]) -> None:
+    facts: dict[str, Any],
+) -> None:
     result = assess_facts(facts, calendar=CALENDAR)
     json.dumps(result, ensure_ascii=False)  # plain JSON types only
     book = statute_book()
@@ -154,8 +179,9 @@ def test_the_food_award_never_falls_as_the_price_rises(low: int, high: int, loss
 
 @given(st.integers(0, 10**9))
 def test_the_engine_and_the_formula_agree_on_the_fraud_award(price: int) -> None:
-    result = assess_facts({"today": "2026-06-01", "problem": "fraud", "price_paid_fen": price},
-                          calendar=CALENDAR)
+    result = assess_facts(
+        {"today": "2026-06-01", "problem": "fraud", "price_paid_fen": price}, calendar=CALENDAR
+    )
     fraud = next(f for f in result["findings"] if f["rule"] == "punitive_fraud")
     assert fraud["amount_fen"] == max(3 * price, 50000)
 
@@ -167,9 +193,15 @@ def test_an_earlier_return_notice_is_never_less_timely(signed: date, early: int,
 
     def in_time(offset: int) -> bool:
         notice = signed + timedelta(days=offset)
-        result = assess_facts({"today": notice.isoformat(), "channel": "online",
-                               "signed_at": signed.isoformat(),
-                               "return_notice_at": notice.isoformat()}, calendar=CALENDAR)
+        result = assess_facts(
+            {
+                "today": notice.isoformat(),
+                "channel": "online",
+                "signed_at": signed.isoformat(),
+                "return_notice_at": notice.isoformat(),
+            },
+            calendar=CALENDAR,
+        )
         return next(f for f in result["findings"] if f["rule"] == "return_7day")["applies"]
 
     assert in_time(early) or not in_time(late)
@@ -178,38 +210,71 @@ def test_an_earlier_return_notice_is_never_less_timely(signed: date, early: int,
 
 @given(fen, fen, st.data())
 def test_a_prepaid_refund_lies_between_nothing_and_what_was_paid(
-        paid: int, bonus: int, data: st.DataObject) -> None:
+    paid: int, bonus: int, data: st.DataObject
+) -> None:
     used = data.draw(st.integers(0, paid + bonus))
-    fair = prepaid_refund_fen(PrepaidFacts(paid_fen=paid, bonus_fen=bonus,
-                                           used_face_value_fen=used))
-    at_fault = prepaid_refund_fen(PrepaidFacts(paid_fen=paid, bonus_fen=bonus,
-                                               used_face_value_fen=used, consumer_at_fault=True))
+    fair = prepaid_refund_fen(
+        PrepaidFacts(paid_fen=paid, bonus_fen=bonus, used_face_value_fen=used)
+    )
+    at_fault = prepaid_refund_fen(
+        PrepaidFacts(
+            paid_fen=paid, bonus_fen=bonus, used_face_value_fen=used, consumer_at_fault=True
+        )
+    )
     assert 0 <= at_fault <= fair <= paid
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats(allow_nan=True)
-    | st.text(max_size=30) | st.dates(date(1900, 1, 1), date(2100, 1, 1)).map(date.isoformat),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=10), children, max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=30)
+    | st.dates(date(1900, 1, 1), date(2100, 1, 1)).map(date.isoformat),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3)
+    ),
     max_leaves=8,
 )
-FIELD_NAMES = ["today", "channel", "purpose", "goods", "consumer_confirmed_exclusion",
-               "seller_promised_returns", "goods_intact", "price_paid_fen", "loss_fen",
-               "signed_at", "return_notice_at", "goods_received_back_at", "refunded_at",
-               "knew_of_harm_at", "problem", "purpose_defeated", "bad_faith",
-               "handled_elsewhere", "prepaid", "platform", "ip_counter_notice", "trademark",
-               "resale_price", "unknown"]
+FIELD_NAMES = [
+    "today",
+    "channel",
+    "purpose",
+    "goods",
+    "consumer_confirmed_exclusion",
+    "seller_promised_returns",
+    "goods_intact",
+    "price_paid_fen",
+    "loss_fen",
+    "signed_at",
+    "return_notice_at",
+    "goods_received_back_at",
+    "refunded_at",
+    "knew_of_harm_at",
+    "problem",
+    "purpose_defeated",
+    "bad_faith",
+    "handled_elsewhere",
+    "prepaid",
+    "platform",
+    "ip_counter_notice",
+    "trademark",
+    "resale_price",
+    "unknown",
+]
 
 
 @SETTINGS
-@given(st.dictionaries(st.sampled_from(FIELD_NAMES), json_values, max_size=6),
-       _day_between(FIRST, LAST))
+@given(
+    st.dictionaries(st.sampled_from(FIELD_NAMES), json_values, max_size=6),
+    _day_between(FIRST, LAST),
+)
 # Found by this test: a period that ended before the calendar's first year.
 @example(garbage={"signed_at": "0001100100"}, today=date(2005, 1, 1))
 @example(garbage={"signed_at": "0001-01-01"}, today=date(2005, 1, 1))
 def test_garbage_input_is_answered_or_refused_but_never_crashes(
-        garbage: dict[str, Any], today: date) -> None:
+    garbage: dict[str, Any], today: date
+) -> None:
     facts = {"today": today.isoformat(), **garbage}
     refused: ValidationFailed | None = None
     try:

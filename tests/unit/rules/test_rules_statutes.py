@@ -27,7 +27,8 @@ def test_every_law_the_engine_names_is_in_the_knowledge_base(book: StatuteBook) 
 
 
 def test_every_article_has_a_source_and_either_a_date_or_a_flag_saying_it_is_unknown(
-        book: StatuteBook) -> None:
+    book: StatuteBook,
+) -> None:
     for article in book.articles:
         assert article.source in {"LRB", "CC", "P"}
         assert article.source_ref
@@ -36,8 +37,7 @@ def test_every_article_has_a_source_and_either_a_date_or_a_flag_saying_it_is_unk
 
 def test_the_unverified_articles_are_the_ones_the_research_notes_mark(book: StatuteBook) -> None:
     flagged = {(a.law, a.article) for a in book.articles if a.unverified}
-    assert flagged == {("monopoly_agreement_provisions", "safe-harbour"),
-                       ("ip_online_reply", "2")}
+    assert flagged == {("monopoly_agreement_provisions", "safe-harbour"), ("ip_online_reply", "2")}
 
 
 def test_an_unknown_article_is_not_found(book: StatuteBook) -> None:
@@ -54,7 +54,8 @@ def test_traditional_and_simplified_queries_find_the_same_articles(book: Statute
 
 
 def test_a_traditional_query_about_fraud_finds_the_triple_damages_article(
-        book: StatuteBook) -> None:
+    book: StatuteBook,
+) -> None:
     found = [(a.law, a.article) for a in book.search("消費者 欺詐 三倍")]
     assert ("consumer_rights_law", "55(1)") in found
 

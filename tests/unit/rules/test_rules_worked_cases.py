@@ -27,11 +27,15 @@ def test_worked_case(case: WorkedCase, china_calendar: ChinaWorkdayCalendar) -> 
         if expected.get("absent"):
             assert finding is None, f"{rule} should not be reported"
             continue
-        assert finding is not None, f"{rule} is missing from {[f['rule'] for f in result['findings']]}"
+        assert finding is not None, (
+            f"{rule} is missing from {[f['rule'] for f in result['findings']]}"
+        )
         actual = {key: finding[key] for key in expected}
         assert actual == expected, finding["explanation_en"]
         cited |= {f"{a['law']}/{a['article']}" for a in finding["articles"]}
-    assert case.tests in cited, f"the case tests {case.tests}, but the findings cite {sorted(cited)}"
+    assert case.tests in cited, (
+        f"the case tests {case.tests}, but the findings cite {sorted(cited)}"
+    )
     codes = {warning["code"] for warning in result["warnings"]}
     assert set(case.warnings) <= codes
 
@@ -41,8 +45,9 @@ def test_the_table_holds_at_least_eighty_worked_cases() -> None:
 
 
 def test_every_rule_id_is_expected_in_some_worked_case() -> None:
-    expected_rules = {rule for case in CASES for rule, exp in case.expect.items()
-                      if not exp.get("absent")}
+    expected_rules = {
+        rule for case in CASES for rule, exp in case.expect.items() if not exp.get("absent")
+    }
     assert expected_rules == {rule.value for rule in RuleId}
 
 

@@ -15,29 +15,52 @@ from weiquan.domain.rules.text import day
 
 
 def _touches_complaint(facts: Facts) -> bool:
-    return touches_purchase(facts) or any(value is not None for value in (
-        facts.prepaid, facts.knew_of_harm_at, facts.handled_elsewhere, facts.problem,
-        facts.purpose, facts.price_paid_fen,
-    ))
+    return touches_purchase(facts) or any(
+        value is not None
+        for value in (
+            facts.prepaid,
+            facts.knew_of_harm_at,
+            facts.handled_elsewhere,
+            facts.problem,
+            facts.purpose,
+            facts.price_paid_fen,
+        )
+    )
 
 
 def _rejection_grounds(ctx: RuleContext) -> list[tuple[str, str]]:
     facts = ctx.facts
     grounds: list[tuple[str, str]] = []
     if facts.is_business_purchase:
-        grounds.append(("不是为生活消费需要购买（第15条第3项）",
-                        "the purchase was not for personal consumption (Art 15(3))"))
+        grounds.append(
+            (
+                "不是为生活消费需要购买（第15条第3项）",
+                "the purchase was not for personal consumption (Art 15(3))",
+            )
+        )
     if facts.handled_elsewhere:
-        grounds.append(("同一争议已由法院、仲裁机构、行政机关、消协或调解组织受理或处理（第15条第2项）",
-                        ("a court, arbitrator, authority, consumer association or mediator "
-                         "has already taken up the same dispute (Art 15(2))")))
+        grounds.append(
+            (
+                "同一争议已由法院、仲裁机构、行政机关、消协或调解组织受理或处理（第15条第2项）",
+                (
+                    "a court, arbitrator, authority, consumer association or mediator "
+                    "has already taken up the same dispute (Art 15(2))"
+                ),
+            )
+        )
     knew = facts.knew_of_harm_at
     if knew is not None and not ctx.still_within_years(knew, 3, on=facts.today):
         window = ctx.years_after(knew, 3, rule=RuleId.ADMISSIBILITY)
         if facts.today > window.day:
-            grounds.append((f"自知道权益受侵害之日起已超过3年（截至 {day(window.day)}）（第15条第4项）",
-                            (f"more than 3 years have passed since the harm became known "
-                             f"(the period ended {day(window.day)}) (Art 15(4))")))
+            grounds.append(
+                (
+                    f"自知道权益受侵害之日起已超过3年（截至 {day(window.day)}）（第15条第4项）",
+                    (
+                        f"more than 3 years have passed since the harm became known "
+                        f"(the period ended {day(window.day)}) (Art 15(4))"
+                    ),
+                )
+            )
     return grounds
 
 
@@ -49,26 +72,36 @@ def admissibility(ctx: RuleContext) -> Finding | None:
     grounds = _rejection_grounds(ctx)
     cited: tuple[ArticleRef, ...] = (art.CMP_14, art.REG_46)
     clock_zh = f"如今天提交，市场监管部门应在 {day(decide_by)} 前（7个工作日）决定是否受理并告知。"
-    clock_en = (f"Filed today, the market regulator must decide on acceptance and say so by "
-                f"{day(decide_by)} (7 working days).")
+    clock_en = (
+        f"Filed today, the market regulator must decide on acceptance and say so by "
+        f"{day(decide_by)} (7 working days)."
+    )
     if grounds:
         return Finding(
-            rule=RuleId.ADMISSIBILITY, applies=False, articles=(*cited, art.CMP_15),
-            remedy="other_channels", deadline=decide_by,
-            explanation_zh="投诉将不予受理：" + "；".join(g[0] for g in grounds)
-                           + f"。可考虑协商、调解、仲裁或诉讼。{clock_zh}",
-            explanation_en="The complaint would be rejected: " + "; ".join(g[1] for g in grounds)
-                           + f". Negotiation, mediation, arbitration or court remain. {clock_en}",
+            rule=RuleId.ADMISSIBILITY,
+            applies=False,
+            articles=(*cited, art.CMP_15),
+            remedy="other_channels",
+            deadline=decide_by,
+            explanation_zh="投诉将不予受理："
+            + "；".join(g[0] for g in grounds)
+            + f"。可考虑协商、调解、仲裁或诉讼。{clock_zh}",
+            explanation_en="The complaint would be rejected: "
+            + "; ".join(g[1] for g in grounds)
+            + f". Negotiation, mediation, arbitration or court remain. {clock_en}",
         )
     return Finding(
-        rule=RuleId.ADMISSIBILITY, applies=True, articles=(*cited, art.CMP_21),
-        remedy="file_complaint", deadline=decide_by,
+        rule=RuleId.ADMISSIBILITY,
+        applies=True,
+        articles=(*cited, art.CMP_21),
+        remedy="file_complaint",
+        deadline=decide_by,
         explanation_zh=f"投诉可以受理（须写明身份、被投诉人、具体请求和事实）。{clock_zh}"
-                       "受理后经双方同意调解的，应在受理后60日与45个工作日中较早者届满前调解完毕，检测鉴定时间不计入。",
+        "受理后经双方同意调解的，应在受理后60日与45个工作日中较早者届满前调解完毕，检测鉴定时间不计入。",
         explanation_en=f"The complaint is admissible (it must name the complainant, the business, "
-                       f"the request and the facts). {clock_en} If both sides agree to mediate, "
-                       "mediation must end by the earlier of 60 days and 45 working days after "
-                       "acceptance, not counting testing time.",
+        f"the request and the facts). {clock_en} If both sides agree to mediate, "
+        "mediation must end by the earlier of 60 days and 45 working days after "
+        "acceptance, not counting testing time.",
     )
 
 
@@ -91,13 +124,19 @@ def limitation(ctx: RuleContext) -> Finding | None:
     else:
         end = ctx.years_after(facts.knew_of_harm_at, 3, rule=rule)
         cited = (art.CC_188,)
-        period_zh, period_en = "诉讼时效为3年，自知道或应当知道权利受损之日起算", (
-            "The limitation period is 3 years from when the harm became known")
+        period_zh, period_en = (
+            "诉讼时效为3年，自知道或应当知道权利受损之日起算",
+            ("The limitation period is 3 years from when the harm became known"),
+        )
     if end.rolled:
         cited = (*cited, art.CC_203)
     if facts.today <= end.day:
         return Finding(
-            rule=rule, applies=True, articles=cited, remedy="claim_in_time", deadline=end.day,
+            rule=rule,
+            applies=True,
+            articles=cited,
+            remedy="claim_in_time",
+            deadline=end.day,
             explanation_zh=f"{period_zh}，截止 {day(end.day)}，目前仍在时效内。",
             explanation_en=f"{period_en}; it ends on {day(end.day)} and the claim is still in time.",
         )
@@ -109,7 +148,10 @@ def limitation(ctx: RuleContext) -> Finding | None:
         rule=rule,
     )
     return Finding(
-        rule=rule, applies=False, articles=cited, deadline=end.day,
+        rule=rule,
+        applies=False,
+        articles=cited,
+        deadline=end.day,
         explanation_zh=f"{period_zh}，已于 {day(end.day)} 届满。",
         explanation_en=f"{period_en}; it ended on {day(end.day)}.",
     )

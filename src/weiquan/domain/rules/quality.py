@@ -71,8 +71,9 @@ def quality_remedy(ctx: RuleContext) -> Finding | None:
     return _remedy(ctx, facts.signed_at, raised, also_cite=(art.CC_621, art.CC_203))
 
 
-def _remedy(ctx: RuleContext, signed: date, raised: date, *,
-            also_cite: tuple[ArticleRef, ...] = ()) -> Finding:
+def _remedy(
+    ctx: RuleContext, signed: date, raised: date, *, also_cite: tuple[ArticleRef, ...] = ()
+) -> Finding:
     facts = ctx.facts
     consumer = not facts.is_business_purchase
     seven = ctx.days_after(signed, 7, rule=RuleId.QUALITY_REMEDY)
@@ -92,14 +93,17 @@ def _remedy(ctx: RuleContext, signed: date, raised: date, *,
         remedy, deadline = "return", None
         cited += [art.CC_610, art.REG_18] if consumer else [art.CC_610]
         zh = f"{past_zh}质量问题致使不能实现合同目的，可以解除合同退货。"
-        en = capitalised(f"{past_en}the defect defeats the purpose of the contract, so it may "
-                          "be rescinded.")
+        en = capitalised(
+            f"{past_en}the defect defeats the purpose of the contract, so it may be rescinded."
+        )
     else:
         remedy, deadline = "replace_or_repair", None
         cited += [art.CC_582, art.PQL_40]
         zh = f"{past_zh}质量问题不影响合同目的实现，可要求更换或修理。"
-        en = capitalised(f"{past_en}the purpose of the contract is not defeated, so the "
-                          "remedy is replacement or repair.")
+        en = capitalised(
+            f"{past_en}the purpose of the contract is not defeated, so the "
+            "remedy is replacement or repair."
+        )
     burden_zh, burden_en = "", ""
     if consumer and facts.goods is Goods.DURABLE:
         six_months = ctx.months_after(signed, 6, rule=RuleId.QUALITY_REMEDY)

@@ -127,7 +127,8 @@ def _basis(ctx: RuleContext) -> tuple[ArticleRef, ...]:
     facts = ctx.facts
     cited: list[ArticleRef] = [art.CPL_25, art.SDR_10]
     if facts.seller_promised_returns and facts.goods in (
-            STATUTORY_EXCLUSIONS | EXCLUDED_ONLY_IF_CONFIRMED):
+        STATUTORY_EXCLUSIONS | EXCLUDED_ONLY_IF_CONFIRMED
+    ):
         cited.append(art.OCI_2)
     if facts.goods in EXCLUDED_ONLY_IF_CONFIRMED:
         cited += [art.SDR_7, art.REG_19]
@@ -140,14 +141,21 @@ def _basis_note(ctx: RuleContext) -> tuple[str, str]:
     if goods is None:
         return ("", "")
     excluded_anyway = goods in STATUTORY_EXCLUSIONS or (
-        goods in EXCLUDED_ONLY_IF_CONFIRMED and facts.consumer_confirmed_exclusion)
+        goods in EXCLUDED_ONLY_IF_CONFIRMED and facts.consumer_confirmed_exclusion
+    )
     if excluded_anyway and facts.seller_promised_returns:
-        return ("商家承诺此类商品也可无理由退货，应遵守承诺。",
-                " The seller promised returns for goods the law lets it exclude, so it is bound.")
+        return (
+            "商家承诺此类商品也可无理由退货，应遵守承诺。",
+            " The seller promised returns for goods the law lets it exclude, so it is bound.",
+        )
     if goods in EXCLUDED_ONLY_IF_CONFIRMED:
-        return (f"{_GOODS_ZH[goods]}只有在购买时经消费者确认才可排除，未确认不得拒绝。",
-                (" These goods are excluded only with the consumer's confirmation at purchase; "
-                 "without it the seller may not refuse."))
+        return (
+            f"{_GOODS_ZH[goods]}只有在购买时经消费者确认才可排除，未确认不得拒绝。",
+            (
+                " These goods are excluded only with the consumer's confirmation at purchase; "
+                "without it the seller may not refuse."
+            ),
+        )
     return ("", "")
 
 
@@ -292,11 +300,14 @@ def _refund_status(ctx: RuleContext, due: PeriodEnd) -> Finding:
 def _late_delivery(ctx: RuleContext) -> Finding:
     """消保法 Art 53: paid in advance and not delivered as agreed: deliver, or refund with interest."""
     return Finding(
-        rule=RuleId.REFUND_DUE, applies=True, articles=(art.CPL_53, art.ECL_20),
-        remedy="deliver_or_refund", amount_fen=ctx.facts.price_paid_fen,
+        rule=RuleId.REFUND_DUE,
+        applies=True,
+        articles=(art.CPL_53, art.ECL_20),
+        remedy="deliver_or_refund",
+        amount_fen=ctx.facts.price_paid_fen,
         explanation_zh="未按约定时间交付的，消费者可要求继续履行或退回预付款，并由经营者承担预付款利息和合理费用；"
-                       "运输途中的风险由经营者承担。",
+        "运输途中的风险由经营者承担。",
         explanation_en="Not delivered when agreed: the consumer may demand delivery or a refund of "
-                       "what was paid, with interest and reasonable costs; the seller bears the "
-                       "risk in transit.",
+        "what was paid, with interest and reasonable costs; the seller bears the "
+        "risk in transit.",
     )
