@@ -23,6 +23,7 @@ run: install assets
 test: install-test assets system-packages
 	mkdir -p test-artifacts
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest -n 2 --dist loadgroup
