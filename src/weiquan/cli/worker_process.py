@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from weiquan.adapters.tlog.log import TransparencyLog
 from weiquan.bootstrap import App, reload_calendar, timestamp_if_configured
@@ -31,10 +31,6 @@ supervision = logging.getLogger("weiquan.serve")
 
 Report = Callable[[list[worker_service.StepTaken]], None]
 REVISIT_OPEN_DEADLINES_SECONDS = 600.0
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 def sweep_and_publish(
@@ -63,8 +59,8 @@ class WorkerLoop:
     sweep_every: float
     publish_every: float
     report: Report
+    clock: Callable[[], datetime]
     parent_pid: int | None = None
-    clock: Callable[[], datetime] = system_clock
     stop: threading.Event = field(default_factory=threading.Event)
     _next_revisit: float = field(default=0.0, init=False)
 
@@ -115,7 +111,7 @@ class Companion:
     """Keeps one ``weiquan worker`` running beside the web server: started with it, restarted
     (with a growing pause) if it exits, stopped with it."""
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self) -> None:
         self._command = [
             sys.executable,
             "-m",
@@ -124,23 +120,16 @@ class Companion:
             "--parent-pid",
             str(os.getpid()),
         ]
-        self._env = env
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._thread = threading.Thread(
             target=self._supervise, name="weiquan-companion", daemon=True
         )
-        self.restarts = 0
 
     def start(self) -> Companion:
         self._thread.start()
         return self
-
-    @property
-    def pid(self) -> int | None:
-        with self._lock:
-            return self._process.pid if self._process is not None else None
 
     def _supervise(self) -> None:
         pause = 1.0
@@ -148,7 +137,7 @@ class Companion:
             with self._lock:
                 if self._stopping.is_set():
                     return
-                self._process = subprocess.Popen(self._command, env=self._env)  # noqa: S603
+                self._process = subprocess.Popen(self._command)  # noqa: S603
                 process = self._process
             started = time.monotonic()
             code = process.wait()
@@ -159,7 +148,6 @@ class Companion:
             supervision.error(
                 "the worker exited (status %s); starting it again in %.0f s", code, pause
             )
-            self.restarts += 1
             if self._stopping.wait(pause):
                 return
             pause = min(pause * 2, 60.0)

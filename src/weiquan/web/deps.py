@@ -81,10 +81,6 @@ class TokenCache:
             self._entries[digest] = (time.monotonic() + self._ttl, principal)
 
 
-def _bearer_digest(request: Request) -> str:
-    return bearer_digest(request.headers.get("authorization", ""))
-
-
 def bearer_digest(header: str) -> str:
     """The digest of the bearer token in an Authorization header; 401 without one."""
     scheme, _, token = header.partition(" ")
@@ -118,7 +114,7 @@ async def principal_for_bearer(app: Starlette, header: str, now: datetime) -> Pr
 
 def bearer_principal(request: Request, svc: ServicesDep, now: NowDep) -> Principal:
     """Who sent this API request, for code already on a worker thread."""
-    digest = _bearer_digest(request)
+    digest = bearer_digest(request.headers.get("authorization", ""))
     cached = token_cache(request).get(digest)
     return cached if cached is not None else _look_up_token(request.app, svc, digest, now)
 

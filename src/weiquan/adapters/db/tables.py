@@ -143,8 +143,8 @@ cases = sa.Table(
     sa.Column("last_seq", sa.Integer, nullable=False),
 )
 
-# Cases whose deadlines were left open for lack of calendar data: the worker revisits them on
-# every sweep, so they have an index of their own rather than a scan of every case. The query
+# Cases whose deadlines were left open for lack of calendar data: the worker revisits them when
+# the calendar grows, through an index of their own rather than a scan of every case. The query
 # uses this very expression, so both databases see that the partial index applies.
 OPEN_DEADLINES = sa.and_(cases.c.deadline_note != sa.text("''"), cases.c.closed_at.is_(None))
 sa.Index(
