@@ -41,9 +41,10 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(worker_id: str) -> Iterator[str]:
-    """A database of its own per xdist worker, made from the server's `test` database."""
-    name = f"weiquan_test_{worker_id}"
+def postgres_url(worker_id: str, testrun_uid: str) -> Iterator[str]:
+    """A database of its own per xdist worker and run, made from the server's `test` database
+    (two runs at once on one server, say two checkouts, must not drop each other's)."""
+    name = f"weiquan_test_{testrun_uid[:8]}_{worker_id}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
