@@ -150,6 +150,7 @@ class LoggedEntry:
     log_index: int | None
     event: CaseEvent | None = None
     evidence: EvidenceRecord | None = None
+    entry_version: int = 2  # the layout of its log entry (weiquan.domain.ledger_entries)
 
 
 class LedgerRepository(Protocol):

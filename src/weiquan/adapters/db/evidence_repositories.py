@@ -154,7 +154,9 @@ class SqlLedgerRepository:
                 t.case_events.c.seq == seq,
                 t.case_events.c.log_index.is_(None),
             )
-        return self._conn.execute(query.values(log_index=log_index)).rowcount == 1
+        # Only v1 entries are identified by their fields (v2 ones name nothing in clear).
+        values = {"log_index": log_index, "log_entry_version": 1}
+        return self._conn.execute(query.values(**values)).rowcount == 1
 
     def recorded_size(self) -> int:
         events = self._conn.execute(sa.select(sa.func.max(t.case_events.c.log_index))).scalar()
@@ -185,6 +187,7 @@ def _event_entry(row: Mapping[str, Any]) -> LoggedEntry:
         salt=bytes.fromhex(row["log_salt"]),
         log_index=row["log_index"],
         event=event_from_row(row),
+        entry_version=row["log_entry_version"],
     )
 
 
@@ -195,4 +198,5 @@ def _evidence_entry(row: Mapping[str, Any]) -> LoggedEntry:
         salt=bytes.fromhex(row["log_salt"]),
         log_index=row["log_index"],
         evidence=evidence_from_row(row),
+        entry_version=row["log_entry_version"],
     )
