@@ -13,7 +13,13 @@ import sqlalchemy as sa
 
 from tests.support.world import World, build_world
 from weiquan.adapters.blobstore import FilesystemBlobStore
-from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, RandomIds, new_key_entry
+from weiquan.adapters.crypto import (
+    Argon2Passwords,
+    FieldCipher,
+    HmacKeyedHasher,
+    RandomIds,
+    new_key_entry,
+)
 from weiquan.adapters.db.engine import create_engine, is_sqlite
 from weiquan.adapters.db.migrate import upgrade
 from weiquan.adapters.db.tables import metadata
@@ -112,6 +118,7 @@ def make_services(
         ids=RandomIds(),
         passwords=Argon2Passwords(time_cost=1, memory_cost=1024),
         blobs=FilesystemBlobStore(_BLOB_ROOT),
+        keyed_hasher=HmacKeyedHasher("test-secret-for-keyed-lookups-only"),
     )
 
 

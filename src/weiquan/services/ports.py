@@ -17,7 +17,12 @@ from weiquan.domain.trust.disputes import MerchantDispute
 from weiquan.domain.trust.reports import Report
 from weiquan.domain.trust.reviews import Review
 from weiquan.domain.trust.vetting import Vetting
-from weiquan.services.trust_ports import GradeRepository, PledgeRepository, TrustRecordRepository
+from weiquan.services.trust_ports import (
+    GradeRepository,
+    PledgeRepository,
+    TrustRecordRepository,
+    UploadRepository,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +211,7 @@ class UnitOfWork(Protocol):
     disputes: TrustRecordRepository[MerchantDispute]
     grades: GradeRepository
     pledges: PledgeRepository
+    uploads: UploadRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(
@@ -225,6 +231,12 @@ class UnitOfWorkFactory(Protocol):
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
     def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class KeyedHasher(Protocol):
+    """Keyed, one-way digests for lookups of values that must not be stored (addresses)."""
+
+    def digest(self, purpose: str, value: str) -> str: ...
 
 
 class IdGenerator(Protocol):
