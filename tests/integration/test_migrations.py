@@ -57,7 +57,7 @@ def test_files_cited_by_digest_before_0005_become_uploads_attached_to_their_reco
                 password_hash="x",
                 is_active=True,
                 created_at=now,
-            )  # fmt: skip
+            )
         )
         reports = sa.table(
             "trust_reports", *map(sa.column, _RECORD_COLUMNS), _doc(), sa.column("reporter_id")
