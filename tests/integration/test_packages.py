@@ -32,7 +32,7 @@ from weiquan.domain.errors import Conflict, NotFound, PermissionDenied
 from weiquan.domain.evidence import CustodyAction
 from weiquan.domain.evidence_package import manifest_text
 from weiquan.domain.lifecycle import Action
-from weiquan.domain.package_verify import PackageCheckFailed
+from weiquan.domain.package_verify import PackageCheckFailed, later_case_events
 from weiquan.services import cases, evidence, ledger, packages
 from weiquan.services.commands import CaseCommand
 from weiquan.services.context import Services
@@ -176,6 +176,27 @@ def test_a_package_in_the_v1_format_made_before_the_upgrade_still_verifies(
             archive.writestr(name, data)
     code, output = _verify_cli(path, keys.verifier_keys()[0])
     assert code == 0, output
+
+
+def test_a_party_finds_events_the_package_left_out_and_nobody_else_can(
+    services: Services, world: World, log: TransparencyLog, keys: KeyStore, tmp_path: Path
+) -> None:
+    case_id = _mediated_case(services, world)
+    ledger.publish(services, log)
+    path = tmp_path / "package.zip"
+    path.write_bytes(_build(services, world, case_id, log, keys, "alice"))
+    summary = check_package(path, [])
+    assert summary.case_key is not None
+
+    def later(key: bytes) -> list[tuple[int, int]]:
+        entries = [(i, log.read_entry(i)) for i in range(log.size)]
+        return later_case_events(entries, case_id=case_id, case_key=key, last_seq=summary.events)
+
+    assert later(summary.case_key) == []
+    _act(services, world, case_id, "alice", Action.ADD_STATEMENT, 9, text="补充：快递单号已上传")
+    ledger.publish(services, log)
+    assert later(summary.case_key) == [(6, log.size - 1)]
+    assert later(bytes(16)) == []  # without the first event's salt the tags are unrelated
 
 
 def _as_format_v1(members: dict[str, bytes]) -> dict[str, bytes]:

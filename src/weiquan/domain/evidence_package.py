@@ -109,10 +109,16 @@ def _line_text(value: Mapping[str, Any]) -> str:
 
 
 def history_line(
-    event: CaseEvent, *, salt: bytes, log_index: int, version: int = CURRENT_ENTRY_VERSION
+    event: CaseEvent,
+    *,
+    salt: bytes,
+    case_key: bytes | None,
+    log_index: int,
+    version: int = CURRENT_ENTRY_VERSION,
 ) -> str:
-    """One line of ``history.jsonl`` (no newline)."""
-    entry = case_event_entry(event, salt=salt, version=version)
+    """One line of ``history.jsonl`` (no newline). ``case_key`` is the salt of the case's first
+    event, which line 1 discloses."""
+    entry = case_event_entry(event, salt=salt, case_key=case_key, version=version)
     line = {
         "entry": version,
         "case": event.case_id,
@@ -299,11 +305,13 @@ class HistoryRecord:
     case_id: str
     seq: int
     logged: LoggedRecord
+    salt: bytes
 
 
 def read_history_line(
-    line: str, *, where: str, package_format: str = FORMAT_VERSION
+    line: str, *, where: str, case_key: bytes | None, package_format: str = FORMAT_VERSION
 ) -> HistoryRecord:
+    """``case_key``: the salt the line of the case's first event discloses."""
     """Rebuild the log entry of one history line; ValidationFailed when malformed."""
     try:
         value = json.loads(line)
@@ -326,6 +334,10 @@ def read_history_line(
         reason=item.text("reason"),
         payload=item.mapping("payload"),
     )
-    entry = case_event_entry(event, salt=item.salt("salt"), version=version)
+    salt = item.salt("salt")
+    key = salt if event.seq == 1 else case_key
+    if key is None:
+        raise ValidationFailed(f"{where}: the history lacks the case's first event")
+    entry = case_event_entry(event, salt=salt, case_key=key, version=version)
     logged = LoggedRecord(entry, item.index("log_index"), item.text("leaf_hash"))
-    return HistoryRecord(event.case_id, event.seq, logged)
+    return HistoryRecord(event.case_id, event.seq, logged, salt)

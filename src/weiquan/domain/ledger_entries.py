@@ -8,6 +8,12 @@ salt is random per entry, stays in the database and is disclosed in the evidence
 case, so its parties can prove what was logged offline; the public log reveals nothing, and two
 entries of one case cannot be linked through it.
 
+One exception lets the parties, and only them, check that nothing was left out: a case event's
+``case`` field is its *case tag*, a commitment to (case id, seq) under the salt of the case's
+first event. The package discloses that salt (history line 1), so a party can compute the tag
+event ``n + 1`` would carry and search the public log for it (``weiquan log audit --package``);
+without the salt the tags of one case look unrelated.
+
 Version 1 entries, written before, named the case, the evidence id and the file digest in clear
 (a digest was enough to ask for another party's file, and a case id to follow a case). The log is
 append-only, so those entries stay; packages still rebuild and verify them with the v1 layout.
@@ -46,16 +52,31 @@ def _payload_commitment(payload: dict[str, Any], salt: bytes) -> str:
     return salted_commitment(text.encode("utf-8"), salt=salt)
 
 
+def case_tag(case_id: str, seq: int, *, case_key: bytes) -> str:
+    """What a v2 entry of event ``seq`` of the case carries as ``case`` (see the module doc);
+    ``case_key`` is the log salt of the case's first event."""
+    return salted_commitment(f"case\x00{case_id}\x00{seq}".encode(), salt=case_key)
+
+
 def case_event_entry(
-    event: CaseEvent, *, salt: bytes, version: int = CURRENT_ENTRY_VERSION
+    event: CaseEvent,
+    *,
+    salt: bytes,
+    case_key: bytes | None = None,
+    version: int = CURRENT_ENTRY_VERSION,
 ) -> bytes:
+    """``case_key``: the salt of the case's first event (the event's own salt for seq 1)."""
     if version == 1:
         return _case_event_entry_v1(event, salt=salt)
     _require_version(version)
+    if event.seq == 1:
+        case_key = salt  # the first event keys the case's tags with its own salt
+    elif case_key is None:
+        raise ValueError("a v2 entry of a later event needs the case key")
     return log_entry(
         CASE_EVENT_KIND,
         {
-            "case": _field_commitment("case", event.case_id, salt),
+            "case": case_tag(event.case_id, event.seq, case_key=case_key),
             "seq": event.seq,
             "action": event.action.value,
             "from": event.from_status.value,

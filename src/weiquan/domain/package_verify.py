@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -54,6 +54,7 @@ from weiquan.domain.evidence_package import (
     read_evidence_item,
     read_history_line,
 )
+from weiquan.domain.ledger_entries import case_tag
 from weiquan.domain.tlog.checkpoint import Checkpoint, open_checkpoint
 from weiquan.domain.tlog.notes import NoteVerifier, parse_verifier_key
 from weiquan.domain.tlog.proof_bundle import parse_tlog_proof
@@ -94,6 +95,7 @@ class PackageSummary:
     events: int
     key: str  # the verifier key that signed the checkpoint
     key_trusted: bool  # the caller named this key (otherwise only the package vouches for it)
+    case_key: bytes | None = None  # salt of the case's first event: finds its tags in the log
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +147,33 @@ def verify_package(
         events=len(history),
         key=key_text,
         key_trusted=trusted,
+        case_key=history[0].salt if history else None,
     )
+
+
+def later_case_events(
+    entries: Iterable[tuple[int, bytes]],
+    *,
+    case_id: str,
+    case_key: bytes,
+    last_seq: int,
+    lookahead: int = 1_000,
+) -> list[tuple[int, int]]:
+    """(seq, log index) of every entry among ``entries`` that is an event of the case after
+    ``last_seq``: what a package would have left out. Only v2 entries carry case tags."""
+    wanted = {
+        case_tag(case_id, seq, case_key=case_key): seq
+        for seq in range(last_seq + 1, last_seq + 1 + lookahead)
+    }
+    found = []
+    for index, entry in entries:
+        try:
+            tag = json.loads(entry).get("case")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(tag, str) and tag in wanted:
+            found.append((wanted[tag], index))
+    return sorted(found)
 
 
 def _fail(check: str, message: str) -> PackageCheckFailed:
@@ -242,17 +270,34 @@ def _read_history(contents: PackageContents, manifest: _Manifest) -> list[Histor
     text = _text(contents, HISTORY)
     if text and not text.endswith("\n"):
         raise _fail("history", f"{HISTORY} does not end with a newline: it was cut or edited")
-    out = []
-    for number, line in enumerate(text.split("\n")[:-1], start=1):
+    out: list[HistoryRecord] = []
+    lines = text.split("\n")[:-1]
+    case_key = _first_event_salt(lines)
+    for number, line in enumerate(lines, start=1):
         where = f"{HISTORY} line {number}"
         try:
-            record = read_history_line(line, where=where, package_format=manifest.package_format)
+            record = read_history_line(
+                line, where=where, case_key=case_key, package_format=manifest.package_format
+            )
         except DomainError as error:
             raise _fail("history", f"{where} is malformed: {_message(error)}") from error
         if record.case_id != case_id:
             raise _fail("history", f"{where} belongs to case {record.case_id}, not {case_id}")
         out.append(record)
     return out
+
+
+def _first_event_salt(lines: Sequence[str]) -> bytes | None:
+    """The salt of the case's first event, wherever its line stands: it keys the case tags of
+    the others (a line out of place is then reported by the sequence check, as it should be)."""
+    for line in lines:
+        try:
+            value = json.loads(line)
+            if isinstance(value, dict) and value.get("seq") == 1:
+                return bytes.fromhex(value["salt"])
+        except (ValueError, KeyError, TypeError):
+            continue  # reported when the line itself is read
+    return None
 
 
 def _check_complete(

@@ -24,7 +24,9 @@ from weiquan.services.ports import EventLog, LoggedEntry, UnitOfWork
 
 def entry_bytes(item: LoggedEntry) -> bytes:
     if item.event is not None:
-        return case_event_entry(item.event, salt=item.salt, version=item.entry_version)
+        return case_event_entry(
+            item.event, salt=item.salt, case_key=item.case_key, version=item.entry_version
+        )
     assert item.evidence is not None
     return evidence_entry(item.evidence, salt=item.salt, version=item.entry_version)
 

@@ -253,7 +253,11 @@ def _history(events: Sequence[LoggedEntry]) -> str:
     for entry in events:
         assert entry.event is not None
         line = history_line(
-            entry.event, salt=entry.salt, log_index=_index(entry), version=entry.entry_version
+            entry.event,
+            salt=entry.salt,
+            case_key=entry.case_key,
+            log_index=_index(entry),
+            version=entry.entry_version,
         )
         lines.append(line + "\n")
     return "".join(lines)

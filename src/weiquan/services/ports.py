@@ -156,6 +156,7 @@ class LoggedEntry:
     event: CaseEvent | None = None
     evidence: EvidenceRecord | None = None
     entry_version: int = 2  # the layout of its log entry (weiquan.domain.ledger_entries)
+    case_key: bytes | None = None  # case events: the salt of the case's first event
 
 
 class LedgerRepository(Protocol):
