@@ -70,6 +70,7 @@ def build(settings: Settings) -> App:
         max_upload_bytes=settings.max_upload_bytes,
         grade_policy=settings.grade_policy(),
         keyed_hasher=HmacKeyedHasher(settings.secret_key),
+        anonymous_uploads=settings.anonymous_upload_quota(),
     )
     return App(settings, engine, services, year_files)
 
