@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,13 @@ import sqlalchemy as sa
 
 from tests.support.world import World, build_world
 from weiquan.adapters.blobstore import FilesystemBlobStore
-from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, RandomIds, new_key_entry
+from weiquan.adapters.crypto import (
+    Argon2Passwords,
+    FieldCipher,
+    HmacKeyedHasher,
+    RandomIds,
+    new_key_entry,
+)
 from weiquan.adapters.db.engine import create_engine, is_sqlite
 from weiquan.adapters.db.migrate import upgrade
 from weiquan.adapters.db.tables import metadata
@@ -21,6 +28,8 @@ from weiquan.adapters.holiday_calendar import ChinaWorkdayCalendar
 from weiquan.domain.workflow import DeadlinePolicy
 from weiquan.services.context import Services
 
+# xdist hands its workers one id per run; a run without xdist makes its own.
+_RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:8]
 PG_ADMIN_URL = os.environ.get(
     "WEIQUAN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -41,10 +50,11 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(worker_id: str, testrun_uid: str) -> Iterator[str]:
+def postgres_url() -> Iterator[str]:
     """A database of its own per xdist worker and run, made from the server's `test` database
     (two runs at once on one server, say two checkouts, must not drop each other's)."""
-    name = f"weiquan_test_{testrun_uid[:8]}_{worker_id}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"weiquan_test_{_RUN_ID}_{worker}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -108,6 +118,7 @@ def make_services(
         ids=RandomIds(),
         passwords=Argon2Passwords(time_cost=1, memory_cost=1024),
         blobs=FilesystemBlobStore(_BLOB_ROOT),
+        keyed_hasher=HmacKeyedHasher("test-secret-for-keyed-lookups-only"),
     )
 
 

@@ -11,7 +11,7 @@ from importlib.resources import files
 import sqlalchemy as sa
 
 from weiquan.adapters.blobstore import FilesystemBlobStore
-from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, RandomIds
+from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, HmacKeyedHasher, RandomIds
 from weiquan.adapters.db.engine import create_engine
 from weiquan.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from weiquan.adapters.holiday_calendar import YearFilesCalendar
@@ -69,6 +69,8 @@ def build(settings: Settings) -> App:
         blobs=FilesystemBlobStore(settings.data_dir / "evidence"),
         max_upload_bytes=settings.max_upload_bytes,
         grade_policy=settings.grade_policy(),
+        keyed_hasher=HmacKeyedHasher(settings.secret_key),
+        anonymous_uploads=settings.anonymous_upload_quota(),
     )
     return App(settings, engine, services, year_files)
 

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from weiquan.domain.errors import ValidationFailed
 from weiquan.domain.trust.grade import GradePolicy
+from weiquan.domain.trust.uploads import AnonymousQuota
 
 DEV_SECRET = "dev-only-secret-key-do-not-use-in-production"  # noqa: S105 - refused outside dev
 # A fixed development key so `make run` works out of the box; refused outside development.
@@ -56,6 +57,12 @@ class Settings(BaseSettings):
     # given keep the published weight, and the weights must add up to 1 (docs/credit-grade.md).
     grade_weights: dict[str, float] = Field(default_factory=dict)
     grade_prior_weight: float = Field(default=10.0, gt=0, le=10_000)
+    # Files sent without an account (an anonymous 举报's evidence): per sender address and hour,
+    # per file, and in all while not yet cited by a report (uncited ones are swept after a day).
+    anonymous_upload_files_per_hour: int = Field(default=20, ge=0, le=100_000)
+    anonymous_upload_bytes_per_hour: int = Field(default=100 * 1024 * 1024, ge=0)
+    anonymous_upload_max_file_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    anonymous_upload_total_bytes: int = Field(default=2 * 1024 * 1024 * 1024, ge=0)
 
     @model_validator(mode="after")
     def _grade_policy_is_consistent(self) -> Settings:
@@ -64,6 +71,14 @@ class Settings(BaseSettings):
         except ValidationFailed as exc:
             raise ValueError(f"WEIQUAN_GRADE_WEIGHTS / WEIQUAN_GRADE_PRIOR_WEIGHT: {exc}") from None
         return self
+
+    def anonymous_upload_quota(self) -> AnonymousQuota:
+        return AnonymousQuota(
+            files_per_hour=self.anonymous_upload_files_per_hour,
+            bytes_per_hour=self.anonymous_upload_bytes_per_hour,
+            max_file_bytes=self.anonymous_upload_max_file_bytes,
+            total_pending_bytes=self.anonymous_upload_total_bytes,
+        )
 
     def grade_policy(self) -> GradePolicy:
         base = GradePolicy(prior_weight=self.grade_prior_weight)

@@ -47,7 +47,7 @@ def upload(api: Api, colour: str, who: str | None = None) -> str:
     headers = api.headers(who) if who else {}
     files = {"file": ("photo.png", buffer.getvalue(), "image/png")}
     return str(
-        ok(api.client.post("/api/v1/trust-evidence", headers=headers, files=files), 201)["sha256"]
+        ok(api.client.post("/api/v1/trust-evidence", headers=headers, files=files), 201)["id"]
     )
 
 
@@ -256,7 +256,7 @@ def test_merchant_vetting_over_the_api(api: Api, world: World) -> None:
                 "legal_name": "北京数码有限公司",
                 "uscc": "91110108551385082A",
                 "region_code": "110108",
-                "licence_evidence": uploaded["sha256"],
+                "licence_evidence": uploaded["id"],
                 "contact_phone": "13800001111",
             },
         ),

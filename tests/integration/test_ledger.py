@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.support.world import NOW, World, complaint
+from weiquan.adapters.db import tables
 from weiquan.adapters.tlog.keys import KeyStore
 from weiquan.adapters.tlog.log import TransparencyLog
 from weiquan.domain.errors import IntegrityViolation
@@ -89,6 +91,50 @@ def test_the_public_log_holds_no_personal_data(
     raw = b"".join(log.read_entry(i) for i in range(log.size)).decode()
     for secret in ("13912345678", "赵大妈", "海淀区", world.operator.user_id):
         assert secret not in raw
+
+
+def test_the_public_log_names_no_case_no_evidence_record_and_no_file(
+    services: Services, world: World, log: TransparencyLog
+) -> None:
+    case_id = _case_with_evidence(services, world)
+    ledger.publish(services, log)
+    with services.uow(readonly=True) as uow:
+        case = uow.cases.get(case_id)
+        records = uow.evidence.for_case(case_id)
+    assert case is not None
+    assert records
+    raw = b"".join(log.read_entry(i) for i in range(log.size)).decode()
+    for identifier in (case.id, case.number, records[0].id, records[0].sha256):
+        assert identifier not in raw
+
+
+def test_entries_of_one_case_cannot_be_linked_through_the_log(
+    services: Services, world: World, log: TransparencyLog
+) -> None:
+    _case_with_evidence(services, world)
+    ledger.publish(services, log)
+    commitments = [entry["case"] for entry in _entries(log)]
+    assert len(set(commitments)) == len(commitments) == 3
+
+
+def test_entries_appended_as_v1_before_the_upgrade_are_recognised_after_a_crash(
+    services: Services, world: World, log: TransparencyLog, engine: sa.Engine
+) -> None:
+    _case_with_evidence(services, world)
+    with engine.begin() as conn:
+        for table in (tables.case_events, tables.evidence):
+            conn.execute(sa.update(table).values(log_entry_version=1))
+    with services.uow(readonly=True) as uow:
+        pending = uow.ledger.pending(limit=100)
+    log.append_many([ledger.entry_bytes(item) for item in pending])  # acknowledged, not recorded
+    assert {json.loads(log.read_entry(i))["kind"] for i in range(3)} == {
+        "weiquan.case_event.v1",
+        "weiquan.evidence.v1",
+    }
+    assert ledger.publish(services, log) == 0
+    with services.uow(readonly=True) as uow:
+        assert uow.ledger.pending(limit=100) == []
+        assert uow.ledger.recorded_size() == 3
 
 
 def test_after_a_crash_between_append_and_record_nothing_is_logged_twice(

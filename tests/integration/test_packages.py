@@ -14,11 +14,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from typer import Typer
 from typer.testing import CliRunner
 
 from tests.conftest import engine_for, make_services
 from tests.support.world import NOW, World, build_world, complaint
+from weiquan.adapters.db import tables
 from weiquan.adapters.db.migrate import upgrade
 from weiquan.adapters.holiday_calendar import ChinaWorkdayCalendar
 from weiquan.adapters.pdf import render_evidence_certificate
@@ -30,7 +32,7 @@ from weiquan.domain.errors import Conflict, NotFound, PermissionDenied
 from weiquan.domain.evidence import CustodyAction
 from weiquan.domain.evidence_package import manifest_text
 from weiquan.domain.lifecycle import Action
-from weiquan.domain.package_verify import PackageCheckFailed
+from weiquan.domain.package_verify import PackageCheckFailed, later_case_events
 from weiquan.services import cases, evidence, ledger, packages
 from weiquan.services.commands import CaseCommand
 from weiquan.services.context import Services
@@ -127,6 +129,89 @@ def test_a_package_for_a_case_with_events_and_two_files_verifies_offline(
     assert (summary.files, summary.events, summary.checkpoint_size) == (2, 5, 7)
     assert summary.case_number in output
     assert "OK" in output
+
+
+def test_a_case_whose_first_records_were_logged_as_v1_entries_still_verifies(
+    services: Services,
+    world: World,
+    log: TransparencyLog,
+    keys: KeyStore,
+    tmp_path: Path,
+    engine: sa.Engine,
+) -> None:
+    case_id = _mediated_case(services, world)
+    with engine.begin() as conn:  # as if logged before the upgrade: the first two events
+        conn.execute(
+            sa.update(tables.case_events)
+            .where(tables.case_events.c.seq <= 2)
+            .values(log_entry_version=1)
+        )
+    ledger.publish(services, log)
+    package = _build(services, world, case_id, log, keys, "alice")
+    lines = _members(package)["history.jsonl"].decode().splitlines()
+    assert [json.loads(line)["entry"] for line in lines] == [1, 1, 2, 2, 2]
+    path = tmp_path / "mixed.zip"
+    path.write_bytes(package)
+    code, output = _verify_cli(path, keys.verifier_keys()[0])
+    assert code == 0, output
+
+
+def test_a_package_in_the_v1_format_made_before_the_upgrade_still_verifies(
+    services: Services,
+    world: World,
+    log: TransparencyLog,
+    keys: KeyStore,
+    tmp_path: Path,
+    engine: sa.Engine,
+) -> None:
+    case_id = _mediated_case(services, world)
+    with engine.begin() as conn:
+        for table in (tables.case_events, tables.evidence):
+            conn.execute(sa.update(table).values(log_entry_version=1))
+    ledger.publish(services, log)
+    members = _as_format_v1(_members(_build(services, world, case_id, log, keys, "alice")))
+    path = tmp_path / "v1.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    code, output = _verify_cli(path, keys.verifier_keys()[0])
+    assert code == 0, output
+
+
+def test_a_party_finds_events_the_package_left_out_and_nobody_else_can(
+    services: Services, world: World, log: TransparencyLog, keys: KeyStore, tmp_path: Path
+) -> None:
+    case_id = _mediated_case(services, world)
+    ledger.publish(services, log)
+    path = tmp_path / "package.zip"
+    path.write_bytes(_build(services, world, case_id, log, keys, "alice"))
+    summary = check_package(path, [])
+    assert summary.case_key is not None
+
+    def later(key: bytes) -> list[tuple[int, int]]:
+        entries = [(i, log.read_entry(i)) for i in range(log.size)]
+        return later_case_events(entries, case_id=case_id, case_key=key, last_seq=summary.events)
+
+    assert later(summary.case_key) == []
+    _act(services, world, case_id, "alice", Action.ADD_STATEMENT, 9, text="补充：快递单号已上传")
+    ledger.publish(services, log)
+    assert later(summary.case_key) == [(6, log.size - 1)]
+    assert later(bytes(16)) == []  # without the first event's salt the tags are unrelated
+
+
+def _as_format_v1(members: dict[str, bytes]) -> dict[str, bytes]:
+    """The package as format v1 wrote it: no per-record entry version."""
+    manifest = json.loads(members["manifest.json"])
+    manifest["format"] = "weiquan.evidence-package.v1"
+    for item in manifest["evidence"]:
+        del item["entry"]
+    lines = []
+    for line in members["history.jsonl"].decode().splitlines():
+        value = json.loads(line)
+        del value["entry"]
+        lines.append(_canonical_line(value) + "\n")
+    text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+    return members | {"manifest.json": text.encode(), "history.jsonl": "".join(lines).encode()}
 
 
 @pytest.mark.parametrize("who", ["alice", "merchant_a", "mediator", "admin"])

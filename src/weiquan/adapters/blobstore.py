@@ -14,7 +14,7 @@ import os
 import stat
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -40,12 +40,20 @@ class FilesystemBlobStore:
         self._incoming = self.root / _INCOMING
         self._incoming.mkdir(parents=True, exist_ok=True)
 
-    def put_stream(self, chunks: Iterable[bytes], *, max_bytes: int) -> StoredBlob:
+    def put_stream(
+        self,
+        chunks: Iterable[bytes],
+        *,
+        max_bytes: int,
+        accept_mime: Callable[[str], None] | None = None,
+    ) -> StoredBlob:
         handle, temp_name = tempfile.mkstemp(dir=self._incoming, suffix=".part")
         temp_path = Path(temp_name)
         try:
             with os.fdopen(handle, "wb") as sink:
-                sha256, size, sniffed = _copy_hashing(chunks, sink, max_bytes=max_bytes)
+                sha256, size, sniffed = _copy_hashing(
+                    chunks, sink, max_bytes=max_bytes, accept_mime=accept_mime
+                )
                 sink.flush()
                 os.fsync(sink.fileno())
             deduplicated = self._move_into_place(temp_path, sha256, size)
@@ -82,6 +90,18 @@ class FilesystemBlobStore:
                 hasher.update(block)
         return hasher.hexdigest() == require_sha256_hex(sha256)
 
+    def remove_if_stale(self, sha256: str, *, older_than_seconds: float) -> bool:
+        """The caller has checked that nothing references these bytes; a deduplicated upload
+        refreshes the file's time, so bytes stored again meanwhile are left alone."""
+        path = self.path_of(sha256)
+        try:
+            if time.time() - path.stat().st_mtime < older_than_seconds:
+                return False
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     def discard_incomplete_uploads(self, *, older_than_seconds: float = 3600.0) -> int:
         """Remove partial files a crashed process left behind; returns how many."""
         cutoff = time.time() - older_than_seconds
@@ -98,6 +118,9 @@ class FilesystemBlobStore:
         if final_path.exists():
             _check_same_size(final_path, size)
             temp_path.unlink()
+            # Fresh again: the sweep of never-attached uploads leaves recently stored bytes alone.
+            with contextlib.suppress(OSError):
+                os.utime(final_path)
             return True
         fan_out = final_path.parent
         new_directories = not fan_out.exists()
@@ -113,7 +136,11 @@ class FilesystemBlobStore:
 
 
 def _copy_hashing(
-    chunks: Iterable[bytes], sink: BinaryIO, *, max_bytes: int
+    chunks: Iterable[bytes],
+    sink: BinaryIO,
+    *,
+    max_bytes: int,
+    accept_mime: Callable[[str], None] | None,
 ) -> tuple[str, int, SniffedType]:
     hasher = hashlib.sha256()
     head = bytearray()
@@ -130,10 +157,14 @@ def _copy_hashing(
             if len(head) >= SNIFF_BYTES:
                 # Refuse a disallowed type before the rest of a large upload is written.
                 sniffed = sniff_mime(bytes(head), complete=False)
+                if accept_mime is not None:
+                    accept_mime(sniffed.mime)
         hasher.update(chunk)
         sink.write(chunk)
     if sniffed is None:
         sniffed = sniff_mime(bytes(head), complete=True)
+        if accept_mime is not None:
+            accept_mime(sniffed.mime)
     return hasher.hexdigest(), size, sniffed
 
 

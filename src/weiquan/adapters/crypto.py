@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 import secrets
 import string
@@ -93,6 +94,20 @@ class Argon2Passwords:
 def token_digest(token: str) -> str:
     """API tokens are random, high-entropy strings: a SHA-256 lookup key is enough (no argon2)."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class HmacKeyedHasher:
+    """Keyed digests for looking values up without storing them (a sender's address, a phone
+    number): HMAC-SHA256 under a key derived from the deployment secret. A plain hash of a
+    phone number or an IPv4 address can be reversed by trying every value; this cannot without
+    the key. The purpose is part of the message, so digests for different uses never match."""
+
+    def __init__(self, secret: str) -> None:
+        self._key = hmac.new(secret.encode(), b"weiquan/keyed-lookup/v1", hashlib.sha256).digest()
+
+    def digest(self, purpose: str, value: str) -> str:
+        message = purpose.encode() + b"\x00" + value.encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
 
 _CASE_SUFFIX = 6

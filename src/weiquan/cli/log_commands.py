@@ -11,7 +11,9 @@ from typing import Annotated
 import typer
 
 from weiquan.adapters.tlog import Ed25519NoteVerifier, HttpTileFetcher
+from weiquan.cli.verify import check_package
 from weiquan.domain.errors import DomainError
+from weiquan.domain.package_verify import PackageSummary, later_case_events
 from weiquan.domain.tlog import (
     Checkpoint,
     TiledNodeReader,
@@ -42,9 +44,12 @@ LogUrlOption = Annotated[
 ]
 
 
+def _key_texts(keys: list[str]) -> list[str]:
+    return [Path(key).read_text().strip() if Path(key).is_file() else key for key in keys]
+
+
 def _verifiers(keys: list[str]) -> list[Ed25519NoteVerifier]:
-    texts = [Path(key).read_text() if Path(key).is_file() else key for key in keys]
-    return [Ed25519NoteVerifier.from_verifier_key(text) for text in texts]
+    return [Ed25519NoteVerifier.from_verifier_key(text) for text in _key_texts(keys)]
 
 
 def _fail(reason: str) -> typer.Exit:
@@ -145,13 +150,22 @@ def audit(
     save_checkpoint: Annotated[
         Path | None, typer.Option(help="Keep the audited checkpoint here")
     ] = None,
+    package: Annotated[
+        Path | None,
+        typer.Option(help="An evidence package of yours: also look for events it lacks"),
+    ] = None,
 ) -> None:
-    """Download every entry and level-0 tile and rebuild the signed root from them."""
+    """Download every entry and level-0 tile and rebuild the signed root from them. With
+    --package, also search the log for events of that case after the package's last one (only
+    a party can: the package holds the salt that keys the case's tags)."""
+    entries: list[tuple[int, bytes]] = []
     fetcher = HttpTileFetcher(log_url)
     try:
+        summary = check_package(package, _key_texts(key)) if package is not None else None
         note = fetcher.checkpoint()
         checkpoint = open_checkpoint(note, _verifiers(key), origin=origin)
-        audit_tiles(fetcher, size=checkpoint.size, root=checkpoint.root)
+        keep = (lambda i, e: entries.append((i, e))) if summary is not None else None
+        audit_tiles(fetcher, size=checkpoint.size, root=checkpoint.root, visit=keep)
     except (DomainError, ValueError, OSError) as error:
         raise _fail(getattr(error, "message", str(error))) from error
     finally:
@@ -159,6 +173,29 @@ def audit(
     if save_checkpoint is not None:
         save_checkpoint.write_text(note)
     typer.echo(f"OK: {checkpoint.origin} holds {checkpoint.size} entries matching its checkpoint")
+    if summary is not None:
+        _report_later_events(summary, entries, checkpoint.size)
+
+
+def _report_later_events(
+    summary: PackageSummary, entries: list[tuple[int, bytes]], size: int
+) -> None:
+    if summary.case_key is None:
+        raise _fail("the package has no history to search the log with")
+    later = later_case_events(
+        entries, case_id=summary.case_id, case_key=summary.case_key, last_seq=summary.events
+    )
+    if later:
+        listed = ", ".join(f"event {seq} at index {index}" for seq, index in later)
+        typer.echo(
+            f"NOTE: the log holds later events of case {summary.case_number} than the package "
+            f"({listed}): ask for a newer package"
+        )
+    else:
+        typer.echo(
+            f"OK: no event of case {summary.case_number} after event {summary.events} "
+            f"in the first {size} entries"
+        )
 
 
 def _proof_from_file(path: Path, older: Checkpoint, newer: Checkpoint) -> list[bytes]:

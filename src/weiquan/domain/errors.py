@@ -9,6 +9,7 @@
     ├── Conflict                      409  exit 5
     │   ├── IllegalTransition         409  exit 5   the lifecycle table forbids this move
     │   └── IdempotencyMismatch       409  exit 5   a reused key with a different request
+    ├── TooManyRequests               429  exit 8   a limit was reached; says when to retry
     ├── IntegrityViolation            500  exit 6   stored data failed a check (tampering, corruption)
     └── Unavailable                   503  exit 7   cannot be served just now (shutting down); retry
 
@@ -92,6 +93,18 @@ class NotYetSealed(Conflict):
 
 class IdempotencyMismatch(Conflict):
     code = "idempotency_mismatch"
+
+
+class TooManyRequests(DomainError):
+    """A rate or quota limit was reached; ``retry_after_seconds`` becomes ``Retry-After``."""
+
+    http_status = 429
+    exit_code = 8
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after_seconds: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class IntegrityViolation(DomainError):

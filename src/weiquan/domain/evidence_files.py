@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import BinaryIO, Final, Protocol
 
@@ -94,9 +94,20 @@ class StoredBlob:
 class BlobStore(Protocol):
     """Content-addressed storage of evidence files (filesystem by default, object store later)."""
 
-    def put_stream(self, chunks: Iterable[bytes], *, max_bytes: int) -> StoredBlob:
+    def put_stream(
+        self,
+        chunks: Iterable[bytes],
+        *,
+        max_bytes: int,
+        accept_mime: Callable[[str], None] | None = None,
+    ) -> StoredBlob:
         """Store the bytes, hashing while streaming; raise ValidationFailed and keep nothing
-        when the type is refused or the size passes ``max_bytes``."""
+        when the type is refused (by the general rules, or by ``accept_mime`` raising for the
+        sniffed type) or the size passes ``max_bytes``."""
+        ...
+
+    def remove_if_stale(self, sha256: str, *, older_than_seconds: float) -> bool:
+        """Deletes stored bytes no longer referenced, unless stored or re-stored recently."""
         ...
 
     def open(self, sha256: str) -> BinaryIO:

@@ -5,6 +5,10 @@ A package is a zip whose ``manifest.json`` lists every evidence record and whose
 index, so anyone can rebuild the exact log entry (``weiquan.domain.ledger_entries``) and check
 it against the ``.tlog-proof`` beside it. Writing and reading live together here so the two
 cannot drift apart. ``docs/evidence-package.md`` describes the layout for people.
+
+Format v2 states, for each record, the version of the log entry it was written as (``entry``):
+a case that began before v2 entries has v1 entries first. Format v1 packages, made before, hold
+v1 entries only and still verify.
 """
 
 from __future__ import annotations
@@ -19,13 +23,20 @@ from weiquan.domain.accounts import Actor, Role
 from weiquan.domain.cases import CaseEvent
 from weiquan.domain.errors import ValidationFailed
 from weiquan.domain.evidence import CaptureMethod, EvidenceRecord
-from weiquan.domain.ledger_entries import case_event_entry, evidence_entry
+from weiquan.domain.ledger_entries import (
+    CURRENT_ENTRY_VERSION,
+    ENTRY_VERSIONS,
+    case_event_entry,
+    evidence_entry,
+)
 from weiquan.domain.lifecycle import Action, CaseStatus
 from weiquan.domain.tlog.hashing import leaf_hash
 
 _Choice = TypeVar("_Choice", Action, CaseStatus, CaptureMethod, Role)
 
-FORMAT_VERSION: Final = "weiquan.evidence-package.v1"
+FORMAT_VERSION: Final = "weiquan.evidence-package.v2"
+FORMAT_VERSION_V1: Final = "weiquan.evidence-package.v1"
+FORMAT_VERSIONS: Final = frozenset({FORMAT_VERSION, FORMAT_VERSION_V1})
 MANIFEST: Final = "manifest.json"
 HISTORY: Final = "history.jsonl"
 CHECKPOINT: Final = "checkpoint"
@@ -62,10 +73,13 @@ class LoggedRecord:
 # ── writing ───────────────────────────────────────────────────────────────────────────────
 
 
-def evidence_item(record: EvidenceRecord, *, salt: bytes, log_index: int) -> dict[str, Any]:
+def evidence_item(
+    record: EvidenceRecord, *, salt: bytes, log_index: int, version: int = CURRENT_ENTRY_VERSION
+) -> dict[str, Any]:
     """The manifest's description of one evidence record (everything its log entry commits to)."""
-    entry = evidence_entry(record, salt=salt)
+    entry = evidence_entry(record, salt=salt, version=version)
     return {
+        "entry": version,
         "id": record.id,
         "sha256": record.sha256,
         "size": record.size,
@@ -94,10 +108,19 @@ def _line_text(value: Mapping[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def history_line(event: CaseEvent, *, salt: bytes, log_index: int) -> str:
-    """One line of ``history.jsonl`` (no newline)."""
-    entry = case_event_entry(event, salt=salt)
+def history_line(
+    event: CaseEvent,
+    *,
+    salt: bytes,
+    case_key: bytes | None,
+    log_index: int,
+    version: int = CURRENT_ENTRY_VERSION,
+) -> str:
+    """One line of ``history.jsonl`` (no newline). ``case_key`` is the salt of the case's first
+    event, which line 1 discloses."""
+    entry = case_event_entry(event, salt=salt, case_key=case_key, version=version)
     line = {
+        "entry": version,
         "case": event.case_id,
         "seq": event.seq,
         "action": event.action.value,
@@ -116,19 +139,21 @@ def history_line(event: CaseEvent, *, salt: bytes, log_index: int) -> str:
     return _line_text(line)
 
 
-EVIDENCE_FIELDS: Final = frozenset(
+EVIDENCE_FIELDS_V1: Final = frozenset(
     {
         "id", "sha256", "size", "mime", "name", "captured_at", "method", "captured_by_role",
         "captured_by", "supports_seq", "supersedes_id", "salt", "log_index", "leaf_hash", "path",
         "proof",
     }
 )  # fmt: skip
-HISTORY_FIELDS: Final = frozenset(
+HISTORY_FIELDS_V1: Final = frozenset(
     {
         "case", "seq", "action", "from", "to", "actor_role", "actor", "rule", "at", "reason",
         "payload", "salt", "log_index", "leaf_hash",
     }
 )  # fmt: skip
+EVIDENCE_FIELDS: Final = EVIDENCE_FIELDS_V1 | {"entry"}
+HISTORY_FIELDS: Final = HISTORY_FIELDS_V1 | {"entry"}
 
 
 # ── reading ───────────────────────────────────────────────────────────────────────────────
@@ -215,6 +240,12 @@ class _Fields:
     def child(self, key: str) -> _Fields:
         return _Fields(self._get(key), f"{self._where}.{key}")
 
+    def entry_version(self, key: str) -> int:
+        value = self.integer(key)
+        if value not in ENTRY_VERSIONS:
+            raise self._wrong(key, "a known log entry version")
+        return value
+
     def choice(self, key: str, kind: type[_Choice]) -> _Choice:
         try:
             return kind(self.text(key))
@@ -234,10 +265,21 @@ class EvidenceItem:
     logged: LoggedRecord
 
 
-def read_evidence_item(value: object, *, case_id: str, where: str) -> EvidenceItem:
+def _read_version(item: _Fields, *, package_format: str, v2_fields: frozenset[str]) -> int:
+    """The entry version an item states (format v2), or 1 for every item of a v1 package."""
+    if package_format == FORMAT_VERSION_V1:
+        item.require_exactly(v2_fields - {"entry"})
+        return 1
+    item.require_exactly(v2_fields)
+    return item.entry_version("entry")
+
+
+def read_evidence_item(
+    value: object, *, case_id: str, where: str, package_format: str = FORMAT_VERSION
+) -> EvidenceItem:
     """Rebuild the log entry of a manifest evidence item; ValidationFailed when malformed."""
     item = _Fields(value, where)
-    item.require_exactly(EVIDENCE_FIELDS)
+    version = _read_version(item, package_format=package_format, v2_fields=EVIDENCE_FIELDS)
     record = EvidenceRecord(
         id=item.text("id"),
         case_id=case_id,
@@ -251,7 +293,7 @@ def read_evidence_item(value: object, *, case_id: str, where: str) -> EvidenceIt
         supports_seq=item.optional_integer("supports_seq"),
         supersedes_id=item.optional_text("supersedes_id"),
     )
-    entry = evidence_entry(record, salt=item.salt("salt"))
+    entry = evidence_entry(record, salt=item.salt("salt"), version=version)
     logged = LoggedRecord(entry, item.index("log_index"), item.text("leaf_hash"))
     if item.text("proof") != proof_path(logged.log_index):
         raise ValidationFailed(f"{where}.proof is not {proof_path(logged.log_index)}", field=where)
@@ -263,9 +305,13 @@ class HistoryRecord:
     case_id: str
     seq: int
     logged: LoggedRecord
+    salt: bytes
 
 
-def read_history_line(line: str, *, where: str) -> HistoryRecord:
+def read_history_line(
+    line: str, *, where: str, case_key: bytes | None, package_format: str = FORMAT_VERSION
+) -> HistoryRecord:
+    """``case_key``: the salt the line of the case's first event discloses."""
     """Rebuild the log entry of one history line; ValidationFailed when malformed."""
     try:
         value = json.loads(line)
@@ -274,7 +320,7 @@ def read_history_line(line: str, *, where: str) -> HistoryRecord:
     if not isinstance(value, dict) or _line_text(value) != line:
         raise ValidationFailed(f"{where} is not in its canonical form", field=where)
     item = _Fields(value, where)
-    item.require_exactly(HISTORY_FIELDS)
+    version = _read_version(item, package_format=package_format, v2_fields=HISTORY_FIELDS)
     event = CaseEvent(
         case_id=item.text("case"),
         seq=item.integer("seq"),
@@ -288,6 +334,10 @@ def read_history_line(line: str, *, where: str) -> HistoryRecord:
         reason=item.text("reason"),
         payload=item.mapping("payload"),
     )
-    entry = case_event_entry(event, salt=item.salt("salt"))
+    salt = item.salt("salt")
+    key = salt if event.seq == 1 else case_key
+    if key is None:
+        raise ValidationFailed(f"{where}: the history lacks the case's first event")
+    entry = case_event_entry(event, salt=salt, case_key=key, version=version)
     logged = LoggedRecord(entry, item.index("log_index"), item.text("leaf_hash"))
-    return HistoryRecord(event.case_id, event.seq, logged)
+    return HistoryRecord(event.case_id, event.seq, logged, salt)

@@ -17,7 +17,11 @@ The checks run in a fixed order and stop at the first failure, which names what 
 
 What this proves: each listed record is, byte for byte, what the log holds at its index, under a
 checkpoint signed by the key. It cannot prove offline that nothing of the case was left out at
-the end of its history; the log's tiles can (every entry names its case in clear).
+the end of its history (the sequence check catches a gap, not a cut end). Since format v2 the
+log names no case in clear, so the tiles cannot tell either: completeness rests on the sequence
+and on the operator's signed checkpoint covering the package's time.
+
+Packages of format v1 (entries that named case and file in clear) verify with the v1 layout.
 
 Reading the zip is the caller's job (:class:`PackageContents`), so this module stays pure and
 never extracts anything to disk.
@@ -27,7 +31,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -35,7 +39,7 @@ from weiquan.domain.errors import DomainError, IntegrityViolation
 from weiquan.domain.evidence_package import (
     CERTIFICATE,
     CHECKPOINT,
-    FORMAT_VERSION,
+    FORMAT_VERSIONS,
     HISTORY,
     LOG_KEY,
     MANIFEST,
@@ -50,6 +54,7 @@ from weiquan.domain.evidence_package import (
     read_evidence_item,
     read_history_line,
 )
+from weiquan.domain.ledger_entries import case_tag
 from weiquan.domain.tlog.checkpoint import Checkpoint, open_checkpoint
 from weiquan.domain.tlog.notes import NoteVerifier, parse_verifier_key
 from weiquan.domain.tlog.proof_bundle import parse_tlog_proof
@@ -90,6 +95,7 @@ class PackageSummary:
     events: int
     key: str  # the verifier key that signed the checkpoint
     key_trusted: bool  # the caller named this key (otherwise only the package vouches for it)
+    case_key: bytes | None = None  # salt of the case's first event: finds its tags in the log
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +108,7 @@ class _Manifest:
     history_events: int
     certificate_sha256: str
     evidence: tuple[object, ...]
+    package_format: str
 
 
 def verify_package(
@@ -115,7 +122,7 @@ def verify_package(
     _require(names, REQUIRED, "the package has no {}")
     manifest = _read_manifest(contents)
     evidence = _read_evidence(manifest)
-    history = _read_history(contents, manifest.case_id)
+    history = _read_history(contents, manifest)
     listed = _check_complete(names, evidence, history)
     key_text = _text(contents, LOG_KEY).strip()
     checkpoint, note = _open_checkpoint(contents, key_text, make_verifier)
@@ -140,7 +147,33 @@ def verify_package(
         events=len(history),
         key=key_text,
         key_trusted=trusted,
+        case_key=history[0].salt if history else None,
     )
+
+
+def later_case_events(
+    entries: Iterable[tuple[int, bytes]],
+    *,
+    case_id: str,
+    case_key: bytes,
+    last_seq: int,
+    lookahead: int = 1_000,
+) -> list[tuple[int, int]]:
+    """(seq, log index) of every entry among ``entries`` that is an event of the case after
+    ``last_seq``: what a package would have left out. Only v2 entries carry case tags."""
+    wanted = {
+        case_tag(case_id, seq, case_key=case_key): seq
+        for seq in range(last_seq + 1, last_seq + 1 + lookahead)
+    }
+    found = []
+    for index, entry in entries:
+        try:
+            tag = json.loads(entry).get("case")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(tag, str) and tag in wanted:
+            found.append((wanted[tag], index))
+    return sorted(found)
 
 
 def _fail(check: str, message: str) -> PackageCheckFailed:
@@ -180,8 +213,9 @@ def _read_manifest(contents: PackageContents) -> _Manifest:
         manifest = fields(value, "manifest")
         manifest.require_exactly(_TOP_FIELDS)
         version = manifest.text("format")
-        if version != FORMAT_VERSION:
-            raise _fail("manifest", f"the manifest is in format {version!r}, not {FORMAT_VERSION}")
+        if version not in FORMAT_VERSIONS:
+            known = " or ".join(sorted(FORMAT_VERSIONS))
+            raise _fail("manifest", f"the manifest is in format {version!r}, not {known}")
         manifest.moment("created_at")
         case, log = manifest.child("case"), manifest.child("log")
         history, certificate = manifest.child("history"), manifest.child("certificate")
@@ -200,6 +234,7 @@ def _read_manifest(contents: PackageContents) -> _Manifest:
             history_events=history.integer("events"),
             certificate_sha256=certificate.text("sha256"),
             evidence=tuple(manifest.items("evidence")),
+            package_format=version,
         )
     except PackageCheckFailed:
         raise
@@ -217,7 +252,9 @@ def _read_evidence(manifest: _Manifest) -> list[EvidenceItem]:
     for number, value in enumerate(manifest.evidence, start=1):
         where = f"manifest evidence #{number}"
         try:
-            item = read_evidence_item(value, case_id=manifest.case_id, where=where)
+            item = read_evidence_item(
+                value, case_id=manifest.case_id, where=where, package_format=manifest.package_format
+            )
         except DomainError as error:
             raise _fail("manifest", f"{where} is malformed: {_message(error)}") from error
         if item.path != file_path(item.sha256):
@@ -228,21 +265,39 @@ def _read_evidence(manifest: _Manifest) -> list[EvidenceItem]:
     return out
 
 
-def _read_history(contents: PackageContents, case_id: str) -> list[HistoryRecord]:
+def _read_history(contents: PackageContents, manifest: _Manifest) -> list[HistoryRecord]:
+    case_id = manifest.case_id
     text = _text(contents, HISTORY)
     if text and not text.endswith("\n"):
         raise _fail("history", f"{HISTORY} does not end with a newline: it was cut or edited")
-    out = []
-    for number, line in enumerate(text.split("\n")[:-1], start=1):
+    out: list[HistoryRecord] = []
+    lines = text.split("\n")[:-1]
+    case_key = _first_event_salt(lines)
+    for number, line in enumerate(lines, start=1):
         where = f"{HISTORY} line {number}"
         try:
-            record = read_history_line(line, where=where)
+            record = read_history_line(
+                line, where=where, case_key=case_key, package_format=manifest.package_format
+            )
         except DomainError as error:
             raise _fail("history", f"{where} is malformed: {_message(error)}") from error
         if record.case_id != case_id:
             raise _fail("history", f"{where} belongs to case {record.case_id}, not {case_id}")
         out.append(record)
     return out
+
+
+def _first_event_salt(lines: Sequence[str]) -> bytes | None:
+    """The salt of the case's first event, wherever its line stands: it keys the case tags of
+    the others (a line out of place is then reported by the sequence check, as it should be)."""
+    for line in lines:
+        try:
+            value = json.loads(line)
+            if isinstance(value, dict) and value.get("seq") == 1:
+                return bytes.fromhex(value["salt"])
+        except (ValueError, KeyError, TypeError):
+            continue  # reported when the line itself is read
+    return None
 
 
 def _check_complete(

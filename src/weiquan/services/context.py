@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from weiquan.domain.calendar import WorkdayCalendar
 from weiquan.domain.evidence_files import BlobStore
 from weiquan.domain.trust.grade import DEFAULT_POLICY, GradePolicy
+from weiquan.domain.trust.uploads import AnonymousQuota
 from weiquan.domain.workflow import DeadlinePolicy
-from weiquan.services.ports import IdGenerator, PasswordHasher, UnitOfWorkFactory
+from weiquan.services.ports import IdGenerator, KeyedHasher, PasswordHasher, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -21,3 +22,5 @@ class Services:
     blobs: BlobStore
     max_upload_bytes: int = 200 * 1024 * 1024
     grade_policy: GradePolicy = DEFAULT_POLICY
+    keyed_hasher: KeyedHasher | None = None  # required where senders are counted (uploads)
+    anonymous_uploads: AnonymousQuota = field(default_factory=AnonymousQuota)

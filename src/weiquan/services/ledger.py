@@ -13,8 +13,8 @@ import json
 
 from weiquan.domain.errors import IntegrityViolation
 from weiquan.domain.ledger_entries import (
-    CASE_EVENT_KIND,
-    EVIDENCE_KIND,
+    CASE_EVENT_KIND_V1,
+    EVIDENCE_KIND_V1,
     case_event_entry,
     evidence_entry,
 )
@@ -24,9 +24,11 @@ from weiquan.services.ports import EventLog, LoggedEntry, UnitOfWork
 
 def entry_bytes(item: LoggedEntry) -> bytes:
     if item.event is not None:
-        return case_event_entry(item.event, salt=item.salt)
+        return case_event_entry(
+            item.event, salt=item.salt, case_key=item.case_key, version=item.entry_version
+        )
     assert item.evidence is not None
-    return evidence_entry(item.evidence, salt=item.salt)
+    return evidence_entry(item.evidence, salt=item.salt, version=item.entry_version)
 
 
 def publish(svc: Services, log: EventLog, *, batch_size: int = 1_000) -> int:
@@ -67,18 +69,49 @@ def _reconcile(uow: UnitOfWork, log: EventLog) -> None:
         raise IntegrityViolation(
             f"数据库记录的日志序号 ({recorded}) 超过日志长度 ({log.size})：日志文件可能被替换或回滚"
         )
+    if recorded == log.size:
+        return
+    unidentified: dict[bytes, int] = {}
     for index in range(recorded, log.size):
-        entry = json.loads(log.read_entry(index))
-        kind = entry.get("kind")
-        if kind == CASE_EVENT_KIND:
-            found = uow.ledger.mark_identified(
-                case_id=entry["case"], seq=entry["seq"], evidence_id=None, log_index=index
-            )
-        elif kind == EVIDENCE_KIND:
-            found = uow.ledger.mark_identified(
-                case_id=entry["case"], seq=None, evidence_id=entry["evidence"], log_index=index
-            )
-        else:
-            found = False
-        if not found:
-            raise IntegrityViolation(f"日志第 {index} 条在数据库中找不到对应记录")
+        entry = log.read_entry(index)
+        if not _identify_v1(uow, entry, index):
+            unidentified[entry] = index
+    if unidentified:
+        _identify_by_bytes(uow, unidentified)
+
+
+def _identify_v1(uow: UnitOfWork, entry: bytes, index: int) -> bool:
+    """A v1 entry names its row in clear; False for any other entry."""
+    fields = json.loads(entry)
+    kind = fields.get("kind")
+    if kind not in (CASE_EVENT_KIND_V1, EVIDENCE_KIND_V1):
+        return False
+    is_event = kind == CASE_EVENT_KIND_V1
+    found = uow.ledger.mark_identified(
+        case_id=fields["case"],
+        seq=fields["seq"] if is_event else None,
+        evidence_id=None if is_event else fields["evidence"],
+        log_index=index,
+    )
+    if not found:
+        raise IntegrityViolation(f"日志第 {index} 条在数据库中找不到对应记录")
+    return True
+
+
+def _identify_by_bytes(uow: UnitOfWork, unidentified: dict[bytes, int]) -> None:
+    """v2 entries name nothing in clear: each is rebuilt from the waiting rows and matched byte
+    for byte (salts are random, so two rows never give the same entry). The entries a crash left
+    unrecorded are the oldest waiting rows, so the first look is small; a row committed late
+    with an earlier id is why a second, complete look exists."""
+    for limit in (len(unidentified) + 1_000, None):
+        pending = uow.ledger.pending(limit=limit if limit is not None else 2**62)
+        marks = []
+        for item in pending:
+            index = unidentified.pop(entry_bytes(item), None)
+            if index is not None:
+                marks.append((item.kind, item.ref, index))
+        uow.ledger.mark(marks)
+        if not unidentified:
+            return
+    first = min(unidentified.values())
+    raise IntegrityViolation(f"日志第 {first} 条在数据库中找不到对应记录")

@@ -243,14 +243,23 @@ def _require_covered(entries: Sequence[LoggedEntry], checkpoint: Checkpoint) -> 
 
 def _evidence_item(entry: LoggedEntry) -> dict[str, Any]:
     assert entry.evidence is not None
-    return evidence_item(entry.evidence, salt=entry.salt, log_index=_index(entry))
+    return evidence_item(
+        entry.evidence, salt=entry.salt, log_index=_index(entry), version=entry.entry_version
+    )
 
 
 def _history(events: Sequence[LoggedEntry]) -> str:
     lines = []
     for entry in events:
         assert entry.event is not None
-        lines.append(history_line(entry.event, salt=entry.salt, log_index=_index(entry)) + "\n")
+        line = history_line(
+            entry.event,
+            salt=entry.salt,
+            case_key=entry.case_key,
+            log_index=_index(entry),
+            version=entry.entry_version,
+        )
+        lines.append(line + "\n")
     return "".join(lines)
 
 
@@ -376,9 +385,10 @@ This package can be checked offline, without the platform's server.
   Each file's hash must equal its name and its manifest entry. Each proof can also be checked
   with `weiquan log verify-proof proofs/<n>.tlog-proof --key log-key.vkey --leaf <hash>`.
 
-公开日志中只有加盐承诺，不含个人信息；本包披露盐值，使当事人能够证明日志记录的内容。
-The public log holds only salted commitments; this package discloses the salts so the case's
-parties can prove what was logged.
+公开日志中只有加盐承诺，不含个人信息，也不含案件编号与文件哈希；本包披露盐值，使当事人能够证明
+日志记录的内容。
+The public log holds only salted commitments (no personal data, no case id, no file hash); this
+package discloses the salts so the case's parties can prove what was logged.
 """
 
 

@@ -17,7 +17,12 @@ from weiquan.domain.trust.disputes import MerchantDispute
 from weiquan.domain.trust.reports import Report
 from weiquan.domain.trust.reviews import Review
 from weiquan.domain.trust.vetting import Vetting
-from weiquan.services.trust_ports import GradeRepository, PledgeRepository, TrustRecordRepository
+from weiquan.services.trust_ports import (
+    GradeRepository,
+    PledgeRepository,
+    TrustRecordRepository,
+    UploadRepository,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +155,8 @@ class LoggedEntry:
     log_index: int | None
     event: CaseEvent | None = None
     evidence: EvidenceRecord | None = None
+    entry_version: int = 2  # the layout of its log entry (weiquan.domain.ledger_entries)
+    case_key: bytes | None = None  # case events: the salt of the case's first event
 
 
 class LedgerRepository(Protocol):
@@ -205,6 +212,7 @@ class UnitOfWork(Protocol):
     disputes: TrustRecordRepository[MerchantDispute]
     grades: GradeRepository
     pledges: PledgeRepository
+    uploads: UploadRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(
@@ -224,6 +232,12 @@ class UnitOfWorkFactory(Protocol):
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
     def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class KeyedHasher(Protocol):
+    """Keyed, one-way digests for lookups of values that must not be stored (addresses)."""
+
+    def digest(self, purpose: str, value: str) -> str: ...
 
 
 class IdGenerator(Protocol):

@@ -10,10 +10,11 @@ from weiquan.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from weiquan.domain.lifecycle import CaseStatus
 from weiquan.domain.trust import disputes as dp
 from weiquan.domain.trust.tracking import TrustEvent
+from weiquan.domain.trust.uploads import AttachedTo
 from weiquan.services import trust_grades
 from weiquan.services.context import Services
 from weiquan.services.ports import UnitOfWork
-from weiquan.services.trust_access import STAFF, open_listed, require_stored
+from weiquan.services.trust_access import STAFF, attach_uploads, open_attached
 
 
 def file_dispute(
@@ -37,9 +38,17 @@ def file_dispute(
             or (case.status is CaseStatus.DRAFT)
         ):
             raise ValidationFailed("请选择针对本商家的投诉案件", field="case_id")
-        evidence = require_stored(svc, evidence)
+        dispute_id = svc.ids.new_id()
+        evidence = attach_uploads(
+            uow,
+            evidence,
+            principal=principal,
+            kind=AttachedTo.DISPUTE,
+            record_id=dispute_id,
+            now=now,
+        )
         dispute = dp.file(
-            dispute_id=svc.ids.new_id(),
+            dispute_id=dispute_id,
             merchant_id=case.merchant_id,
             consumer_id=case.consumer_id,
             case_id=case.id,
@@ -78,9 +87,16 @@ def add_statement(
     evidence: tuple[str, ...],
     now: datetime,
 ) -> dp.MerchantDispute:
-    evidence = require_stored(svc, evidence)
     with svc.uow() as uow:
         dispute = _visible(uow, principal, dispute_id)
+        evidence = attach_uploads(
+            uow,
+            evidence,
+            principal=principal,
+            kind=AttachedTo.DISPUTE,
+            record_id=dispute.id,
+            now=now,
+        )
         dp.add_statement(dispute, actor=principal.actor, at=now, text=text, evidence=evidence)
         uow.disputes.save(dispute)
         uow.commit()
@@ -88,11 +104,20 @@ def add_statement(
 
 
 def open_dispute_evidence(
-    svc: Services, dispute_id: str, digest: str, *, principal: Principal
+    svc: Services, dispute_id: str, upload_id: str, *, principal: Principal, now: datetime
 ) -> BinaryIO:
     """Both parties and the staff see every file either side offered."""
     dispute, _ = get_dispute(svc, dispute_id, principal=principal)
-    return open_listed(svc, digest, (d for s in dispute.statements for d in s.evidence))
+    if upload_id not in {u for statement in dispute.statements for u in statement.evidence}:
+        raise NotFound("该记录中没有这份证据")
+    return open_attached(
+        svc,
+        upload_id,
+        kind=AttachedTo.DISPUTE,
+        record_id=dispute.id,
+        principal=principal,
+        now=now,
+    )
 
 
 def assign(

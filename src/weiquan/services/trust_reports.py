@@ -15,11 +15,12 @@ from weiquan.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from weiquan.domain.identifiers import region_contains
 from weiquan.domain.trust import reports as rp
 from weiquan.domain.trust.tracking import TrustEvent, iso
+from weiquan.domain.trust.uploads import AttachedTo
 from weiquan.services import trust_grades
 from weiquan.services.authz import region_prefix
 from weiquan.services.context import Services
 from weiquan.services.ports import UnitOfWork
-from weiquan.services.trust_access import STAFF, open_listed, require_stored
+from weiquan.services.trust_access import STAFF, attach_uploads, open_attached
 
 View = dict[str, Any]
 
@@ -41,7 +42,7 @@ def submit_report(
     if principal is not None and principal.role is Role.MERCHANT and not anonymous:
         raise PermissionDenied("商家工作人员请匿名举报其他商家，或以个人身份注册")
     reporter_id = None if anonymous or principal is None else principal.user_id
-    evidence = require_stored(svc, evidence)
+    report_id = svc.ids.new_id()
     with svc.uow() as uow:
         if uow.merchants.get(merchant_id) is None:
             raise ValidationFailed("找不到被举报的商家", field="merchant_id")
@@ -49,8 +50,18 @@ def submit_report(
             shop = uow.merchants.get_shop(shop_id)
             if shop is None or shop.merchant_id != merchant_id:
                 raise ValidationFailed("该店铺不属于被举报的商家", field="shop_id")
+        # An anonymous report cites only anonymous uploads: one sent while signed in would tie
+        # the report to its sender.
+        evidence = attach_uploads(
+            uow,
+            evidence,
+            principal=None if reporter_id is None else principal,
+            kind=AttachedTo.REPORT,
+            record_id=report_id,
+            now=now,
+        )
         report = rp.receive(
-            report_id=svc.ids.new_id(),
+            report_id=report_id,
             merchant_id=merchant_id,
             shop_id=shop_id,
             violation=violation,
@@ -94,7 +105,7 @@ def _require_decider(principal: Principal) -> None:
 
 
 def open_report_evidence(
-    svc: Services, report_id: str, digest: str, *, principal: Principal
+    svc: Services, report_id: str, upload_id: str, *, principal: Principal, now: datetime
 ) -> BinaryIO:
     """The reporter's files go to the deciding staff and the reporter, never to the merchant."""
     with svc.uow(readonly=True) as uow:
@@ -103,7 +114,16 @@ def open_report_evidence(
             raise NotFound("找不到该举报，或您无权查看")
         if not _may_view(uow, principal, report):
             raise NotFound("找不到该举报，或您无权查看")
-    return open_listed(svc, digest, report.evidence)
+    if upload_id not in report.evidence:
+        raise NotFound("该记录中没有这份证据")
+    return open_attached(
+        svc,
+        upload_id,
+        kind=AttachedTo.REPORT,
+        record_id=report.id,
+        principal=principal,
+        now=now,
+    )
 
 
 def extend_report(

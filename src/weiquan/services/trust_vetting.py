@@ -10,35 +10,52 @@ from typing import BinaryIO
 
 from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.errors import NotFound, ValidationFailed
-from weiquan.domain.evidence_files import require_sha256_hex
 from weiquan.domain.trust import vetting as vt
 from weiquan.domain.trust.tracking import TrustEvent
+from weiquan.domain.trust.uploads import AttachedTo, Upload, UploadPurpose
 from weiquan.services.context import Services
 from weiquan.services.ports import UnitOfWork
-from weiquan.services.trust_access import STAFF, require_merchant_of, require_staff
+from weiquan.services.trust_access import (
+    STAFF,
+    attach_uploads,
+    open_attached,
+    require_merchant_of,
+    require_staff,
+    store_upload,
+)
 
 
 def _code_hash(code: str) -> str:
     return hashlib.sha256(code.strip().encode()).hexdigest()
 
 
-LICENCE_PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "application/pdf"})
-MAX_LICENCE_BYTES = 20 * 1024 * 1024
-
-
-def upload_licence_photo(svc: Services, *, principal: Principal, chunks: Iterable[bytes]) -> str:
-    """Stores a photo or scan of the business licence; returns its SHA-256 for the application."""
+def upload_licence_photo(
+    svc: Services, *, principal: Principal, chunks: Iterable[bytes], now: datetime
+) -> Upload:
+    """Stores a photo or scan of the business licence; its upload id goes in the application."""
     require_merchant_of(principal, principal.merchant_id or "")
-    blob = svc.blobs.put_stream(chunks, max_bytes=MAX_LICENCE_BYTES)
-    if blob.mime not in LICENCE_PHOTO_TYPES:
-        # Content-addressed and unreferenced: harmless to leave, reused if uploaded again.
-        raise ValidationFailed("营业执照应为照片（JPEG、PNG、WebP）或 PDF 扫描件", field="file")
-    return blob.sha256
+    return store_upload(
+        svc,
+        chunks,
+        principal=principal,
+        purpose=UploadPurpose.LICENCE,
+        sender_address=None,
+        now=now,
+    )
 
 
-def open_licence_photo(svc: Services, merchant_id: str, *, principal: Principal) -> BinaryIO:
+def open_licence_photo(
+    svc: Services, merchant_id: str, *, principal: Principal, now: datetime
+) -> BinaryIO:
     record, _ = get_vetting(svc, merchant_id, principal=principal)
-    return svc.blobs.open(record.licence_evidence)
+    return open_attached(
+        svc,
+        record.licence_evidence,
+        kind=AttachedTo.VETTING,
+        record_id=record.id,
+        principal=principal,
+        now=now,
+    )
 
 
 def apply(
@@ -52,10 +69,19 @@ def apply(
     """The merchant's staff submit (or resubmit) the licence data for their merchant."""
     merchant_id = principal.merchant_id or ""
     require_merchant_of(principal, merchant_id)
-    photo = require_sha256_hex(data.licence_evidence)
-    if not svc.blobs.exists(photo):
-        raise ValidationFailed("请先上传营业执照照片", field="licence_evidence")
     with svc.uow() as uow:
+        try:
+            attach_uploads(
+                uow,
+                [data.licence_evidence],
+                principal=principal,
+                kind=AttachedTo.VETTING,
+                record_id=merchant_id,
+                now=now,
+            )
+        except ValidationFailed as refused:
+            message = "请先上传营业执照照片，并使用上传后返回的编号"
+            raise ValidationFailed(message, field="licence_evidence") from refused
         existing = uow.vetting.get(merchant_id, for_update=True)
         if existing is None:
             record = vt.apply_for_vetting(merchant_id, data, at=now, known_regions=known_regions)

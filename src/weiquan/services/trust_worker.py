@@ -6,13 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from weiquan.services import trust_disputes, trust_grades, trust_reports, trust_vetting
+from weiquan.services import (
+    trust_access,
+    trust_disputes,
+    trust_grades,
+    trust_reports,
+    trust_vetting,
+)
 from weiquan.services.context import Services
 
 
 @dataclass(frozen=True, slots=True)
 class TrustStep:
-    kind: str  # "vetting" | "report" | "dispute" | "grade"
+    kind: str  # "vetting" | "report" | "dispute" | "grade" | "uploads"
     subject_id: str
     rule: str
 
@@ -24,4 +30,7 @@ def sweep_trust(svc: Services, *, now: datetime) -> list[TrustStep]:
     counted = trust_grades.count_uncounted(svc, now=now)
     if counted:
         steps.append(TrustStep("grade", str(counted), "closed_cases_graded"))
+    swept = trust_access.sweep_unattached_uploads(svc, now=now)
+    if swept:
+        steps.append(TrustStep("uploads", str(swept), "unattached_uploads_removed"))
     return steps

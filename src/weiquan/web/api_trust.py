@@ -24,6 +24,7 @@ from weiquan.domain.trust import vetting as vt
 from weiquan.domain.trust.grade import GRADE_LABELS_ZH, CreditGrade, GradeHistoryEntry
 from weiquan.domain.trust.pledges import Membership, Pledge, PledgeTerm, TermKind
 from weiquan.domain.trust.tracking import TrustEvent, iso
+from weiquan.domain.trust.uploads import Upload, UploadPurpose
 from weiquan.services import (
     trust_access,
     trust_disputes,
@@ -91,16 +92,31 @@ def _stream(stream: BinaryIO) -> StreamingResponse:
     return StreamingResponse(body(), media_type="application/octet-stream")
 
 
+def _upload_out(upload: Upload) -> Json:
+    return {"id": upload.id, "sha256": upload.sha256, "mime": upload.mime, "size": upload.size}
+
+
 @router.post("/trust-evidence", tags=["trust"], status_code=201)
 def upload_trust_evidence(
+    request: Request,
     svc: ServicesDep,
-    _principal: MaybePrincipal,
+    principal: MaybePrincipal,
+    now: NowDep,
     file: Annotated[UploadFile, File(description="photo, PDF or MP4 video")],
 ) -> Json:
-    """Upload a file to offer with a report or a merchant dispute (no account needed, so an
-    anonymous reporter can attach evidence); send the returned `sha256` in `evidence`."""
-    blob = trust_access.store_evidence(svc, _upload_chunks(file))
-    return {"sha256": blob.sha256, "mime": blob.mime, "size": blob.size}
+    """Upload a file to offer with a report or a merchant dispute, then send the returned `id`
+    in `evidence`. No account is needed (an anonymous reporter can attach evidence), but
+    anonymous uploads are limited per address and hour (429 with `Retry-After`). Only the
+    sender can cite an upload, once; a file is read through the record that cites it."""
+    upload = trust_access.store_upload(
+        svc,
+        _upload_chunks(file),
+        principal=principal,
+        purpose=UploadPurpose.EVIDENCE,
+        sender_address=request.client.host if request.client else None,
+        now=now,
+    )
+    return _upload_out(upload)
 
 
 # --- merchant vetting -------------------------------------------------------------------------
@@ -110,7 +126,7 @@ class LicenceIn(BaseModel):
     legal_name: str = Field(max_length=200)
     uscc: str = Field(max_length=18)
     region_code: str = Field(max_length=6)
-    licence_evidence: str = Field(max_length=64, description="SHA-256 of the uploaded photo")
+    licence_evidence: str = Field(max_length=64, description="`id` of the uploaded licence photo")
     contact_phone: str = Field(max_length=11)
 
 
@@ -143,20 +159,21 @@ def _vetting_out(record: vt.Vetting, events: list[TrustEvent] | None = None) -> 
 def upload_licence(
     principal: ApiPrincipal,
     svc: ServicesDep,
+    now: NowDep,
     file: Annotated[UploadFile, File(description="photo or PDF scan of the business licence")],
 ) -> Json:
-    """Upload the licence photo first; send the returned `sha256` as `licence_evidence`."""
-    digest = trust_vetting.upload_licence_photo(
-        svc, principal=principal, chunks=_upload_chunks(file)
+    """Upload the licence photo first; send the returned `id` as `licence_evidence`."""
+    upload = trust_vetting.upload_licence_photo(
+        svc, principal=principal, chunks=_upload_chunks(file), now=now
     )
-    return {"sha256": digest}
+    return _upload_out(upload)
 
 
 @router.get("/merchants/{merchant_id}/vetting/licence", tags=["trust"])
 def download_licence(
-    merchant_id: str, principal: ApiPrincipal, svc: ServicesDep
+    merchant_id: str, principal: ApiPrincipal, svc: ServicesDep, now: NowDep
 ) -> StreamingResponse:
-    return _stream(trust_vetting.open_licence_photo(svc, merchant_id, principal=principal))
+    return _stream(trust_vetting.open_licence_photo(svc, merchant_id, principal=principal, now=now))
 
 
 @router.post("/merchants/me/vetting", tags=["trust"], status_code=201)
@@ -273,7 +290,9 @@ class ReportIn(BaseModel):
     merchant_id: str
     violation: rp.Violation
     description: str = Field(max_length=5_000)
-    evidence: list[str] = Field(default_factory=list, max_length=20)
+    evidence: list[str] = Field(
+        default_factory=list, max_length=20, description="`id`s returned by POST /trust-evidence"
+    )
     contact: str = Field(default="", max_length=100)
     anonymous: bool = False
     shop_id: str | None = None
@@ -328,12 +347,15 @@ def get_report(report_id: str, principal: ApiPrincipal, svc: ServicesDep) -> Jso
     return trust_reports.get_report(svc, report_id, principal=principal)
 
 
-@router.get("/reports/{report_id}/evidence/{sha256}", tags=["trust"])
+@router.get("/reports/{report_id}/evidence/{upload_id}", tags=["trust"])
 def report_evidence(
-    report_id: str, sha256: str, principal: ApiPrincipal, svc: ServicesDep
+    report_id: str, upload_id: str, principal: ApiPrincipal, svc: ServicesDep, now: NowDep
 ) -> StreamingResponse:
-    """Staff and the reporter only: the merchant never receives the reporter's files."""
-    return _stream(trust_reports.open_report_evidence(svc, report_id, sha256, principal=principal))
+    """Staff and the reporter only: the merchant never receives the reporter's files. The
+    read is recorded in the file's custody."""
+    return _stream(
+        trust_reports.open_report_evidence(svc, report_id, upload_id, principal=principal, now=now)
+    )
 
 
 @router.post("/reports/{report_id}/extend", tags=["trust"])
@@ -470,12 +492,16 @@ class DisputeIn(BaseModel):
     case_id: str
     kind: dp.DisputeKind
     text: str = Field(max_length=5_000)
-    evidence: list[str] = Field(default_factory=list, max_length=20)
+    evidence: list[str] = Field(
+        default_factory=list, max_length=20, description="`id`s returned by POST /trust-evidence"
+    )
 
 
 class StatementIn(BaseModel):
     text: str = Field(max_length=5_000)
-    evidence: list[str] = Field(default_factory=list, max_length=20)
+    evidence: list[str] = Field(
+        default_factory=list, max_length=20, description="`id`s returned by POST /trust-evidence"
+    )
 
 
 class DisputeDecisionIn(BaseModel):
@@ -545,13 +571,31 @@ def get_dispute(dispute_id: str, principal: ApiPrincipal, svc: ServicesDep) -> J
     return _dispute_out(dispute, principal, events)
 
 
-@router.get("/merchant-disputes/{dispute_id}/evidence/{sha256}", tags=["trust"])
+@router.get("/merchant-disputes/{dispute_id}/evidence/{upload_id}", tags=["trust"])
 def dispute_evidence(
-    dispute_id: str, sha256: str, principal: ApiPrincipal, svc: ServicesDep
+    dispute_id: str, upload_id: str, principal: ApiPrincipal, svc: ServicesDep, now: NowDep
 ) -> StreamingResponse:
+    """Both parties and staff; the read is recorded in the file's custody."""
     return _stream(
-        trust_disputes.open_dispute_evidence(svc, dispute_id, sha256, principal=principal)
+        trust_disputes.open_dispute_evidence(
+            svc, dispute_id, upload_id, principal=principal, now=now
+        )
     )
+
+
+@router.get("/trust-evidence/{upload_id}/custody", tags=["trust"])
+def trust_upload_custody(upload_id: str, principal: ApiPrincipal, svc: ServicesDep) -> list[Json]:
+    """Staff: who uploaded, attached and read an uploaded file, and when."""
+    return [
+        {
+            "action": event.action.value,
+            "actor_role": event.actor.role.value if event.actor else "anonymous",
+            "actor_id": event.actor.user_id if event.actor else None,
+            "at": iso(event.at),
+            "context": event.context,
+        }
+        for event in trust_access.upload_custody(svc, upload_id, principal=principal)
+    ]
 
 
 @router.post("/merchant-disputes/{dispute_id}/statements", tags=["trust"])

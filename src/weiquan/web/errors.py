@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from weiquan.domain.accounts import Principal
-from weiquan.domain.errors import DomainError
+from weiquan.domain.errors import DomainError, TooManyRequests
 from weiquan.services import accounts
 from weiquan.web.i18n import n_
 
@@ -115,9 +115,14 @@ def install(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if exc.http_status >= 500:
             log.error("integrity error on %s: %s", request.url.path, exc.code)
+        headers = {}
+        if isinstance(exc, TooManyRequests):
+            headers["Retry-After"] = str(exc.retry_after_seconds)
         if wants_page(request):
-            return await error_page(request, exc.http_status, exc.message)
-        return JSONResponse(exc.as_dict(), status_code=exc.http_status)
+            page = await error_page(request, exc.http_status, exc.message)
+            page.headers.update(headers)
+            return page
+        return JSONResponse(exc.as_dict(), status_code=exc.http_status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

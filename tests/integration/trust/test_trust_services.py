@@ -21,6 +21,7 @@ from weiquan.domain.trust import reviews as rv
 from weiquan.domain.trust import vetting as vt
 from weiquan.domain.trust.grade import Grade, GradePolicy
 from weiquan.domain.trust.pledges import PledgeTerm, TermKind
+from weiquan.domain.trust.uploads import UploadPurpose
 from weiquan.services import (
     cases,
     trust_access,
@@ -144,11 +145,20 @@ def test_pledge_keeping_is_measured_from_closed_cases(services: Services, world:
     assert next(line for line in grade.lines if line.name == "pledges").observations == 2
 
 
-def stored(services: Services, colour: str) -> str:
-    """A small image uploaded as evidence; a different colour makes a different file."""
+def stored(services: Services, colour: str, by: Principal | None = None) -> str:
+    """A small image uploaded as evidence (anonymously unless ``by`` is given); returns the
+    upload's id. A different colour makes a different file."""
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4), colour).save(buffer, format="PNG")
-    return trust_access.store_evidence(services, [buffer.getvalue()]).sha256
+    upload = trust_access.store_upload(
+        services,
+        [buffer.getvalue()],
+        principal=by,
+        purpose=UploadPurpose.EVIDENCE,
+        sender_address="192.0.2.1",
+        now=NOW,
+    )
+    return upload.id
 
 
 def _strings(value: object) -> str:
@@ -158,7 +168,7 @@ def _strings(value: object) -> str:
 def test_the_reporter_is_hidden_from_every_merchant_view_and_export(
     services: Services, world: World
 ) -> None:
-    receipt = stored(services, "red")
+    receipt = stored(services, "red", world.alice)
     report = trust_reports.submit_report(
         services,
         principal=world.alice,
@@ -337,7 +347,7 @@ def test_the_licence_photo_must_be_uploaded_and_be_an_image(
 ) -> None:
     with pytest.raises(ValidationFailed):
         trust_vetting.upload_licence_photo(
-            services, principal=world.merchant_a, chunks=[b"plain text, not a photo"]
+            services, principal=world.merchant_a, chunks=[b"plain text, not a photo"], now=NOW
         )
     data = vt.LicenceData(
         "北京数码有限公司", "91110108551385082Q", "110108", "0" * 64, "13800001111"
@@ -348,8 +358,8 @@ def test_the_licence_photo_must_be_uploaded_and_be_an_image(
 
 def _vetted(services: Services, world: World, at: datetime) -> vt.Vetting:
     photo = trust_vetting.upload_licence_photo(
-        services, principal=world.merchant_a, chunks=[licence_png()]
-    )
+        services, principal=world.merchant_a, chunks=[licence_png()], now=at
+    ).id
     data = vt.LicenceData("北京数码有限公司", "91110108551385082Q", "110108", photo, "13800001111")
     record = trust_vetting.apply(services, principal=world.merchant_a, data=data, now=at)
     assert record.status == vt.VettingStatus.PENDING
@@ -413,7 +423,7 @@ def test_a_merchant_dispute_goes_to_mediation_when_the_consumer_is_silent(
         case_id=case_id,
         kind=dp.DisputeKind.FAKE_RETURN,
         text="退回的是旧机",
-        evidence=(stored(services, "blue"),),
+        evidence=(stored(services, "blue", world.merchant_a),),
         now=NOW,
     )
     assert dispute.consumer_id == world.alice.user_id
@@ -454,7 +464,7 @@ def test_a_complaint_found_malicious_is_taken_back_out_of_the_grade(
         case_id=case_id,
         kind=dp.DisputeKind.EXTORTION,
         text="消费者以差评相要挟索要额外赔偿",
-        evidence=(stored(services, "green"),),
+        evidence=(stored(services, "green", world.merchant_a),),
         now=NOW,
     )
     trust_disputes.add_statement(
@@ -493,7 +503,7 @@ def test_evidence_must_be_uploaded_first_and_the_merchant_cannot_fetch_the_repor
             evidence=("a" * 64,),
             now=NOW,
         )
-    photo = stored(services, "purple")
+    photo = stored(services, "purple", world.alice)
     report = trust_reports.submit_report(
         services,
         principal=world.alice,
@@ -504,14 +514,16 @@ def test_evidence_must_be_uploaded_first_and_the_merchant_cannot_fetch_the_repor
         now=NOW,
     )
     with trust_reports.open_report_evidence(
-        services, report.id, photo, principal=world.mediator
+        services, report.id, photo, principal=world.mediator, now=NOW
     ) as stream:
         assert stream.read(8) == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(NotFound):
-        trust_reports.open_report_evidence(services, report.id, photo, principal=world.merchant_a)
+        trust_reports.open_report_evidence(
+            services, report.id, photo, principal=world.merchant_a, now=NOW
+        )
     with pytest.raises(NotFound):
         trust_reports.open_report_evidence(
-            services, report.id, stored(services, "black"), principal=world.mediator
+            services, report.id, stored(services, "black"), principal=world.mediator, now=NOW
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -20,10 +21,11 @@ from weiquan.domain.evidence_package import (
     read_evidence_item,
     read_history_line,
 )
-from weiquan.domain.ledger_entries import case_event_entry, evidence_entry
+from weiquan.domain.ledger_entries import case_event_entry, case_tag, evidence_entry
 from weiquan.domain.lifecycle import Action, CaseStatus
 
 SALT = bytes(range(16))
+CASE_KEY = bytes(range(100, 116))  # the salt of the case's first event
 text = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=40)
 moments = st.datetimes(
     min_value=datetime(2000, 1, 1),  # noqa: DTZ001 - hypothesis takes naive bounds
@@ -93,8 +95,9 @@ def test_a_manifest_item_reads_back_into_the_logged_evidence_entry(
 def test_a_history_line_reads_back_into_the_logged_event_entry(
     event: CaseEvent, index: int
 ) -> None:
-    read = read_history_line(history_line(event, salt=SALT, log_index=index), where="line")
-    assert read.logged.entry == case_event_entry(event, salt=SALT)
+    line = history_line(event, salt=SALT, case_key=CASE_KEY, log_index=index)
+    read = read_history_line(line, where="line", case_key=CASE_KEY)
+    assert read.logged.entry == case_event_entry(event, salt=SALT, case_key=CASE_KEY)
     assert (read.seq, read.logged.log_index) == (event.seq, index)
 
 
@@ -103,7 +106,27 @@ def test_a_history_line_in_another_spelling_is_refused() -> None:
         "case-1", 1, Action.SUBMIT, CaseStatus.DRAFT, CaseStatus.SUBMITTED,
         Actor(Role.CONSUMER, "u1"), datetime(2026, 11, 25, tzinfo=UTC), "提交", {},
     )  # fmt: skip
-    line = history_line(event, salt=SALT, log_index=0)
+    line = history_line(event, salt=SALT, case_key=None, log_index=0)
     respelt = json.dumps(json.loads(line), ensure_ascii=True, sort_keys=True, separators=(",", ":"))
     with pytest.raises(ValidationFailed, match="canonical"):
-        read_history_line(respelt, where="line 1")
+        read_history_line(respelt, where="line 1", case_key=None)
+
+
+def test_a_case_tag_is_found_only_with_the_first_events_salt() -> None:
+    first = CaseEvent(
+        "case-1", 1, Action.SUBMIT, CaseStatus.DRAFT, CaseStatus.SUBMITTED,
+        Actor(Role.CONSUMER, "u1"), datetime(2026, 11, 25, tzinfo=UTC), "提交", {},
+    )  # fmt: skip
+    later = replace(first, seq=2)
+    entry = json.loads(case_event_entry(later, salt=SALT, case_key=CASE_KEY))
+    assert entry["case"] == case_tag("case-1", 2, case_key=CASE_KEY)
+    assert entry["case"] != case_tag("case-1", 2, case_key=SALT)
+    assert json.loads(case_event_entry(first, salt=CASE_KEY))["case"] == case_tag(
+        "case-1", 1, case_key=CASE_KEY
+    )
+    with pytest.raises(ValidationFailed, match="first event"):  # no key, and not seq 1
+        read_history_line(
+            history_line(later, salt=SALT, case_key=CASE_KEY, log_index=3),
+            where="line 1",
+            case_key=None,
+        )

@@ -20,6 +20,10 @@ _MARK_EVENT = t.case_events.update().where(t.case_events.c.id == sa.bindparam("b
 _MARK_EVIDENCE = t.evidence.update().where(t.evidence.c.id == sa.bindparam("b_id"))
 
 
+# The case's first event, whose salt keys the case tags of all its v2 entries.
+_FIRST_EVENT = t.case_events.alias("first_event")
+
+
 def new_salt() -> str:
     return os.urandom(16).hex()
 
@@ -114,7 +118,11 @@ class SqlLedgerRepository:
 
     def pending(self, *, limit: int) -> list[LoggedEntry]:
         events = self._conn.execute(
-            sa.select(t.case_events)
+            sa.select(t.case_events, _FIRST_EVENT.c.log_salt.label("case_key"))
+            .join(
+                _FIRST_EVENT,
+                sa.and_(_FIRST_EVENT.c.case_id == t.case_events.c.case_id, _FIRST_EVENT.c.seq == 1),
+            )
             .where(t.case_events.c.log_index.is_(None))
             .order_by(t.case_events.c.id)
             .limit(limit)
@@ -154,7 +162,9 @@ class SqlLedgerRepository:
                 t.case_events.c.seq == seq,
                 t.case_events.c.log_index.is_(None),
             )
-        return self._conn.execute(query.values(log_index=log_index)).rowcount == 1
+        # Only v1 entries are identified by their fields (v2 ones name nothing in clear).
+        values = {"log_index": log_index, "log_entry_version": 1}
+        return self._conn.execute(query.values(**values)).rowcount == 1
 
     def recorded_size(self) -> int:
         events = self._conn.execute(sa.select(sa.func.max(t.case_events.c.log_index))).scalar()
@@ -164,7 +174,11 @@ class SqlLedgerRepository:
 
     def entries_of_case(self, case_id: str) -> list[LoggedEntry]:
         events = self._conn.execute(
-            sa.select(t.case_events)
+            sa.select(t.case_events, _FIRST_EVENT.c.log_salt.label("case_key"))
+            .join(
+                _FIRST_EVENT,
+                sa.and_(_FIRST_EVENT.c.case_id == t.case_events.c.case_id, _FIRST_EVENT.c.seq == 1),
+            )
             .where(t.case_events.c.case_id == case_id)
             .order_by(t.case_events.c.seq)
         )
@@ -185,6 +199,8 @@ def _event_entry(row: Mapping[str, Any]) -> LoggedEntry:
         salt=bytes.fromhex(row["log_salt"]),
         log_index=row["log_index"],
         event=event_from_row(row),
+        entry_version=row["log_entry_version"],
+        case_key=bytes.fromhex(row["case_key"]),
     )
 
 
@@ -195,4 +211,5 @@ def _evidence_entry(row: Mapping[str, Any]) -> LoggedEntry:
         salt=bytes.fromhex(row["log_salt"]),
         log_index=row["log_index"],
         evidence=evidence_from_row(row),
+        entry_version=row["log_entry_version"],
     )

@@ -191,6 +191,9 @@ case_events = sa.Table(
     sa.Column("log_index", sa.BigInteger, nullable=True, unique=True),
     # Random salt of the event's commitments in the log; disclosed only in evidence packages.
     sa.Column("log_salt", sa.String(64), nullable=False, server_default=""),
+    # Layout of the log entry (weiquan.domain.ledger_entries): 1 for entries appended before
+    # version 2 hid case ids and file digests, 2 since.
+    sa.Column("log_entry_version", sa.SmallInteger, nullable=False, server_default="2"),
     sa.UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),
 )
 sa.Index(
@@ -229,6 +232,7 @@ evidence = sa.Table(
     sa.Column("derived", sa.JSON, nullable=False),
     sa.Column("log_index", sa.BigInteger, nullable=True, unique=True),
     sa.Column("log_salt", sa.String(64), nullable=False),
+    sa.Column("log_entry_version", sa.SmallInteger, nullable=False, server_default="2"),
 )
 
 custody_events = sa.Table(

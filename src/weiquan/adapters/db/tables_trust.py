@@ -149,3 +149,42 @@ trust_counted_cases = sa.Table(
     sa.Column("excluded", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("counted_at", UtcDateTime, nullable=False),
 )
+
+# Files offered with reports, disputes and vetting applications: referred to by this row's id,
+# owned by who sent them, attached to at most one record (weiquan.domain.trust.uploads).
+trust_uploads = sa.Table(
+    "trust_uploads",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("mime", sa.String(100), nullable=False),
+    sa.Column("purpose", sa.String(20), nullable=False),
+    sa.Column("uploaded_by", ID, sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("uploaded_at", UtcDateTime, nullable=False),
+    # Keyed hash of the sender's address (never the address): anonymous quotas per sender.
+    sa.Column("source", sa.String(64), nullable=True),
+    sa.Column("attached_kind", sa.String(20), nullable=True),
+    sa.Column("attached_id", ID, nullable=True),
+)
+# What the anonymous quotas and the sweep of never-attached uploads read.
+sa.Index("ix_trust_uploads_source_time", trust_uploads.c.source, trust_uploads.c.uploaded_at)
+sa.Index(
+    "ix_trust_uploads_unattached",
+    trust_uploads.c.uploaded_at,
+    sqlite_where=trust_uploads.c.attached_kind.is_(None),
+    postgresql_where=trust_uploads.c.attached_kind.is_(None),
+)
+
+trust_upload_custody = sa.Table(
+    "trust_upload_custody",
+    metadata,
+    serial_id(),
+    # No foreign key: the custody of a swept upload outlives its row.
+    sa.Column("upload_id", ID, nullable=False, index=True),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("actor_role", sa.String(20), nullable=False),
+    sa.Column("actor_id", ID, nullable=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("context", sa.String(80), nullable=False),
+)

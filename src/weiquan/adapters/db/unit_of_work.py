@@ -27,6 +27,7 @@ from weiquan.adapters.db.trust_repositories import (
     review_repository,
     vetting_repository,
 )
+from weiquan.adapters.db.upload_repositories import SqlUploadRepository
 
 
 class SqliteWriterLock:
@@ -114,6 +115,7 @@ class SqlUnitOfWork:
         self.disputes = dispute_repository(conn)
         self.grades = SqlGradeRepository(conn)
         self.pledges = SqlPledgeRepository(conn)
+        self.uploads = SqlUploadRepository(conn)
         return self
 
     def __exit__(

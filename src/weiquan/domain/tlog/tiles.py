@@ -189,7 +189,13 @@ class TiledNodeReader:
         return tile
 
 
-def audit_tiles(fetch: TileFetcher, *, size: int, root: bytes) -> None:
+def audit_tiles(
+    fetch: TileFetcher,
+    *,
+    size: int,
+    root: bytes,
+    visit: Callable[[int, bytes], None] | None = None,
+) -> None:
     """Check a log the way a monitor does: every entry bundle hashes to its level-0 tile, and
     those leaf hashes rebuild ``root`` (from a verified checkpoint) for ``size`` entries.
     Raises IntegrityViolation at the first disagreement."""
@@ -201,6 +207,9 @@ def audit_tiles(fetch: TileFetcher, *, size: int, root: bytes) -> None:
         if len(tile) != width * HASH_SIZE or len(entries) != width:
             raise IntegrityViolation(f"tile or entry bundle {index} has the wrong length")
         hashes = [leaf_hash(entry) for entry in entries]
+        if visit is not None:
+            for offset, entry in enumerate(entries):
+                visit(index * TILE_WIDTH + offset, entry)
         if b"".join(hashes) != tile:
             raise IntegrityViolation(f"entry bundle {index} does not match its tile")
         rebuilt.append(hashes)
