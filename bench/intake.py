@@ -1,29 +1,39 @@
 """Intake throughput: concurrent complaint submissions against a running server.
 
 Starts `weiquan serve` on a fresh database (SQLite file, then PostgreSQL if reachable), creates a
-consumer and a shop, then posts complaints from a lean asyncio client (below) and prints
-submissions/s and p50/p99 latency. The client runs on the same machine, so it competes with the
-server for the CPU.
+consumer and a shop, then posts complaints and prints complaints created per second, p50/p99
+latency, the CPU each process spent per complaint, how busy the machine was and the rows stored.
 
     .venv/bin/python bench/intake.py [--requests 20000] [--concurrency 16] [--workers 1]
                                      [--rate 1000] [--only sqlite|postgres]
+                                     [--body realistic|short] [--client python|wrk]
+                                     [--seconds 30 --warmup 5]
 
-Without ``--rate`` the load is a closed loop of ``--concurrency`` clients; with it, requests are
-due at that rate over ``--concurrency`` connections and latency counts from when each was due
-(see ``Load``): the way to ask whether the server sustains a rate within a latency bound.
+The body is, by default, a realistic complaint (bench/complaint.py: a 25-character title, 300
+characters of description, two claims, an order with its amount and dates); ``--body short`` is
+the one-line complaint of the earlier figures. Every request carries its own Idempotency-Key.
 
-Every request carries its own Idempotency-Key, and the run ends by counting the cases stored, so
-a figure cannot come from requests that were answered but not kept. It also prints the CPU time
-spent per submission by the web processes, the worker, the database server and this client: on
-a shared machine the rate moves with the neighbours' load, the CPU cost much less.
+The client is either the lean asyncio client below (``--client python``, ``--requests`` of them)
+or Debian's ``wrk`` (``--client wrk``: a C client, ``--warmup`` seconds, then ``--seconds``
+measured), both on this machine, competing with the server for the CPU. Without ``--rate`` the
+load is a closed loop of ``--concurrency`` clients; with it (python client only), requests are due
+at that rate over ``--concurrency`` connections and latency counts from when each was due (see
+``Load``): the way to ask whether the server sustains a rate within a latency bound.
+
+The rate is counted from the rows stored, not the answers: the run ends by counting the cases,
+so a figure cannot come from requests that were answered but not kept. On a shared machine the
+rate moves with the neighbours' load, the CPU per complaint much less: the run prints both, and
+how much of the machine was busy with something other than this benchmark.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
+import re
+import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -31,14 +41,16 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
 import uvloop  # the client's event loop should cost as little as the server's
+from complaint import BODIES, encoded
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get(
@@ -76,28 +88,44 @@ def cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def split_worker(pids: Iterable[int]) -> tuple[list[int], list[int]]:
-    """(web processes, the worker process) among the server's processes."""
-    web, worker = [], []
-    for pid in pids:
+def server_processes(root: int) -> dict[str, list[int]]:
+    """The server's processes by role: ``serve`` (uvicorn's supervisor, or the one web process
+    when there is one), ``web N`` (each web process when there are several), ``worker``."""
+    roles: dict[str, list[int]] = {}
+    web = 0
+    for pid in process_tree(root):
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        (worker if b"worker" in command else web).append(pid)
-    return web, worker
+        if any(b"resource_tracker" in part for part in command):
+            continue  # multiprocessing's helper beside uvicorn's processes: idle
+        if b"worker" in command:
+            roles.setdefault("worker", []).append(pid)
+        elif pid == root:
+            roles["serve"] = [pid]
+        else:
+            web += 1
+            roles[f"web {web}"] = [pid]
+    return roles
 
 
-def database_pids() -> list[int]:
-    """The PostgreSQL server's processes on this machine (none for SQLite, which runs inside
-    the server's own process)."""
-    pids = []
-    for comm in Path("/proc").glob("[0-9]*/comm"):
-        try:
-            if comm.read_text().strip().startswith("postgres"):
-                pids.append(int(comm.parent.name))
-        except OSError:
-            continue
+def database_pids(database_url: str) -> list[int]:
+    """The PostgreSQL processes working for this run: the backends connected to its database and
+    the server's background processes (WAL writer, checkpointer…), not the backends of other
+    databases on a shared server. None for SQLite, which runs inside the server's processes."""
+    if not database_url.startswith("postgresql"):
+        return []
+    engine = sa.create_engine(database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND "
+                "(datname = current_database() OR backend_type <> 'client backend')"
+            )
+        )
+        pids = [int(pid) for (pid,) in rows]
+    engine.dispose()
     return pids
 
 
@@ -201,25 +229,29 @@ class Load:
     rate: float | None = None
 
 
-async def fire(port: int, shop: str, load: Load) -> tuple[list[float], int]:
-    first = await Connection.open("127.0.0.1", port)
-    login = json.dumps({"username": "bench", "password": PASSWORD}).encode()
-    status, answer = await first.send(
-        post("/api/v1/auth/token", login, {"Content-Type": "application/json"})
+def login(port: int) -> str:
+    answer = httpx.post(
+        f"http://127.0.0.1:{port}/api/v1/auth/token",
+        json={"username": "bench", "password": PASSWORD},
+        timeout=10,
     )
-    assert status == 200, answer
-    first.close()
-    token = json.loads(answer)["access_token"]
-    body = json.dumps(
-        {
-            "shop_id": shop,
-            "category": "quality",
-            "title": "耳机右耳无声",
-            "description": "收到的耳机右耳没有声音，要求退款。",
-            "claims": [{"kind": "refund", "amount_fen": 29900}],
-        },
-        ensure_ascii=False,
-    ).encode()
+    answer.raise_for_status()
+    return str(answer.json()["access_token"])
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the client saw: latencies (ms) at the 50th and 99th percentile, requests answered,
+    answers other than 201 or failed connections, and the seconds the load lasted."""
+
+    p50: float
+    p99: float
+    answered: int
+    failures: int
+    seconds: float
+
+
+async def fire(port: int, token: str, body: bytes, load: Load) -> Outcome:
     run_id = uuid.uuid4().hex
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     latencies: list[float] = []
@@ -249,8 +281,68 @@ async def fire(port: int, shop: str, load: Load) -> tuple[list[float], int]:
             failures += status != 201
         connection.close()
 
+    started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(load.connections)))
-    return latencies, failures
+    seconds = time.perf_counter() - started
+    latencies.sort()
+    return Outcome(
+        p50=statistics.median(latencies) * 1000,
+        p99=latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        answered=len(latencies),
+        failures=failures,
+        seconds=seconds,
+    )
+
+
+def python_client(port: int, token: str, body: bytes, load: Load) -> Outcome:
+    return uvloop.run(fire(port, token, body, load))
+
+
+# wrk's script: a fresh Idempotency-Key for every request (the run's prefix and a counter), and
+# at the end one line this benchmark reads. Long brackets keep the JSON body's quotes intact.
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer {token}"
+wrk.body = [==[{body}]==]
+local sent = 0
+request = function()
+  sent = sent + 1
+  wrk.headers["Idempotency-Key"] = "{prefix}-" .. sent
+  return wrk.format()
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("wrk-result answered=%d failed=%d seconds=%f p50=%d p99=%d\\n",
+    summary.requests, e.connect + e.read + e.write + e.status + e.timeout,
+    summary.duration / 1e6, latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def wrk(
+    port: int, token: str, body: bytes, *, connections: int, seconds: float, folder: str
+) -> Outcome:
+    """Runs wrk (one thread, closed loop) and reads the line its script prints at the end."""
+    script = Path(folder) / f"intake-{uuid.uuid4().hex[:8]}.lua"
+    prefix = uuid.uuid4().hex
+    script.write_text(WRK_SCRIPT.format(token=token, body=body.decode(), prefix=prefix))
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s"]
+    command += ["-s", str(script), f"http://127.0.0.1:{port}/api/v1/cases"]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    found = re.search(
+        r"wrk-result answered=(\d+) failed=(\d+) seconds=([\d.]+) p50=(\d+) p99=(\d+)", output
+    )
+    if found is None:
+        raise RuntimeError(f"wrk said:\n{output}")
+    answered, failed, duration, p50, p99 = found.groups()
+    return Outcome(
+        p50=int(p50) / 1000,
+        p99=int(p99) / 1000,
+        answered=int(answered),
+        failures=int(failed),
+        seconds=float(duration),
+    )
 
 
 def count_cases(database_url: str) -> tuple[int, int]:
@@ -275,96 +367,170 @@ def start(command: list[str], env: dict[str, str], data_dir: str) -> subprocess.
         return subprocess.Popen([weiquan, *command], env=env, stdout=log, stderr=log)
 
 
+def client_cpu_seconds() -> float:
+    """CPU of this process and of the children it has waited for (wrk, once it has ended)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    """CPU seconds used so far by each process of the run, by the client, and by the machine."""
+
+    processes: dict[str, float]
+    client: float
+    machine: float
+
+    @classmethod
+    def take(cls, processes: dict[str, list[int]]) -> CpuSnapshot:
+        return cls(
+            {role: cpu_seconds(pids) for role, pids in processes.items()},
+            client_cpu_seconds(),
+            machine_busy_seconds(),
+        )
+
+
+def wait_until_healthy(port: int) -> None:
+    """Waits for the server to answer (a loaded machine can take a while to start two)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server did not start within two minutes")
+
+
 def measure(label: str, database_url: str, data_dir: str, args: argparse.Namespace) -> None:
     env = prepare(database_url, data_dir)
     port = free_port()
     # As deployed: `weiquan serve` starts its worker process beside the web processes, so the
     # log pump runs during the measurement and its CPU is counted with the server's.
     serve = ["serve", "--port", str(port), "--workers", str(args.workers)]
-    processes = [start(serve, env, data_dir)]
+    server = start(serve, env, data_dir)
     failures = 0
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        uvloop.run(fire(port, env["SHOP"], Load(500, 16)))  # warm-up
-        before, _ = count_cases(database_url)
-        web, worker = split_worker(pid for p in processes for pid in process_tree(p.pid))
-        database = database_pids() if database_url.startswith("postgresql") else []
-
-        def cpu_now() -> tuple[float, ...]:
-            return (
-                cpu_seconds(web),
-                cpu_seconds(worker),
-                cpu_seconds(database),
-                time.process_time(),
-                machine_busy_seconds(),
+        wait_until_healthy(port)
+        token = login(port)
+        body = encoded(args.body, env["SHOP"])
+        load: Callable[[], Outcome]
+        if args.client == "wrk":
+            at = partial(wrk, port, token, body, connections=args.concurrency, folder=data_dir)
+            at(seconds=args.warmup)
+            load = partial(at, seconds=args.seconds)
+        else:
+            python_client(port, token, body, Load(500, 16))  # warm-up
+            load = partial(
+                python_client, port, token, body, Load(args.requests, args.concurrency, args.rate)
             )
-
-        cpu_before = cpu_now()
-        started = time.perf_counter()
-        load = Load(args.requests, args.concurrency, args.rate)
-        latencies, failures = uvloop.run(fire(port, env["SHOP"], load))
-        elapsed = time.perf_counter() - started
-        cpu_after = cpu_now()
+        time.sleep(1)  # the warm-up's last answers and the worker's sealing settle
+        before, _ = count_cases(database_url)
+        processes = server_processes(server.pid)
+        processes["database"] = database_pids(database_url)
+        cpu_before = CpuSnapshot.take(processes)
+        outcome = load()
+        cpu_after = CpuSnapshot.take(processes)
+        failures = outcome.failures
         after, unlogged = count_cases(database_url)
     finally:
-        for process in processes:
-            process.terminate()
-            process.wait(10)
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
         if failures:
             for log in sorted(Path(data_dir).glob("*.log")):
                 print(f"--- {log.name}\n" + "\n".join(log.read_text().splitlines()[-20:]))
-    latencies.sort()
-    p50 = statistics.median(latencies) * 1000
-    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
-    offered = f"offered {args.rate:,.0f}/s over" if args.rate else "closed loop,"
-    print(
-        f"{label:<10} workers={args.workers} requests={args.requests:,} "
-        f"{offered} {args.concurrency} connections → {args.requests / elapsed:,.0f} submissions/s, "
-        f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, failures {failures}, "
-        f"cases stored {after - before:,}, events awaiting the log at the end {unlogged:,}"
+    report(
+        label,
+        args,
+        outcome,
+        created=after - before,
+        unlogged=unlogged,
+        before=cpu_before,
+        after=cpu_after,
     )
-    # CPU per submission moves far less than the rate with whatever else the machine is doing.
-    web_us, worker_us, db, client, busy = (
-        (b - a) * 1e6 / args.requests for a, b in zip(cpu_before, cpu_after, strict=True)
+
+
+def report(
+    label: str,
+    args: argparse.Namespace,
+    outcome: Outcome,
+    *,
+    created: int,
+    unlogged: int,
+    before: CpuSnapshot,
+    after: CpuSnapshot,
+) -> None:
+    cores = os.cpu_count() or 1
+    seconds = outcome.seconds
+    load = f"offered {args.rate:,.0f}/s over" if args.rate else "closed loop,"
+    print(
+        f"{label:<10} {args.client} client, {args.body} body, web processes {args.workers}, "
+        f"{load} {args.concurrency} connections, {seconds:.1f} s → "
+        f"{created / seconds:,.0f} created/s, p50 {outcome.p50:.1f} ms, p99 {outcome.p99:.1f} ms, "
+        f"answered {outcome.answered:,}, failures {outcome.failures:,}, rows stored "
+        f"{created:,} cases, events awaiting the log at the end {unlogged:,}"
+    )
+    # CPU per complaint moves far less than the rate with whatever else the machine is doing.
+    per = {
+        role: (after.processes[role] - before.processes[role]) * 1e6 / max(created, 1)
+        for role in before.processes
+    }
+    per["client"] = (after.client - before.client) * 1e6 / max(created, 1)
+    ours = sum(per.values()) * created / 1e6
+    busy = after.machine - before.machine
+    print(
+        f"{'':<10} CPU per complaint: "
+        + ", ".join(f"{role} {us:.0f} µs" for role, us in per.items())
+        + f"; total {sum(per.values()):.0f} µs"
     )
     print(
-        f"{'':<10} CPU per submission: web {web_us:.0f} µs, worker (log pump) {worker_us:.0f} µs, "
-        f"database server {db:.0f} µs, this client {client:.0f} µs; the machine was busy "
-        f"{busy * args.requests / 1e6 / elapsed / os.cpu_count():.0%} of the time on "
-        f"{os.cpu_count()} cores"
+        f"{'':<10} machine busy {busy / seconds / cores:.0%} of {cores} cores "
+        f"(this benchmark {ours / seconds / cores:.0%}, "
+        f"everything else {max(busy - ours, 0) / seconds / cores:.0%})"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=20000)
+    parser.add_argument("--requests", type=int, default=20000, help="python client: how many")
     parser.add_argument("--concurrency", type=int, default=16, help="connections")
     parser.add_argument(
         "--rate", type=float, help="open loop: requests due per second (default: closed loop)"
     )
     parser.add_argument("--only", choices=["sqlite", "postgres"])
     parser.add_argument("--workers", type=int, default=1, help="web processes")
+    parser.add_argument("--body", choices=sorted(BODIES), default="realistic")
+    parser.add_argument("--client", choices=["python", "wrk"], default="python")
+    parser.add_argument("--seconds", type=float, default=30, help="wrk: measured seconds")
+    parser.add_argument("--warmup", type=float, default=5, help="wrk: seconds before measuring")
     args = parser.parse_args()
+    if args.client == "wrk" and (args.rate or not shutil.which("wrk")):
+        parser.error("--client wrk needs Debian's wrk on the PATH and runs a closed loop only")
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as tmp:
             run("sqlite", f"sqlite:///{tmp}/bench.db", args)
     if args.only in (None, "postgres"):
+        # A database of this run's own: others may be benchmarking on the same server.
+        name = f"weiquan_bench_{os.getpid()}"
         admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as conn:
-                conn.execute(sa.text('DROP DATABASE IF EXISTS "weiquan_bench" WITH (FORCE)'))
-                conn.execute(sa.text('CREATE DATABASE "weiquan_bench"'))
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         except sa.exc.OperationalError as exc:
             print(f"postgres   skipped: {exc.orig}")
             return
-        url = sa.engine.make_url(PG_ADMIN).set(database="weiquan_bench")
-        run("postgres", url.render_as_string(hide_password=False), args)
+        url = sa.engine.make_url(PG_ADMIN).set(database=name)
+        try:
+            run("postgres", url.render_as_string(hide_password=False), args)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

@@ -56,7 +56,11 @@ def policy_from(settings: Settings) -> DeadlinePolicy:
 
 
 def build(settings: Settings) -> App:
-    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        sqlite_synchronous=settings.sqlite_synchronous.value,
+    )
     cipher = FieldCipher.from_secret_list(settings.pii_keys)
     year_files = YearFilesCalendar(settings.holiday_files, settings.data_dir / "holidays")
     services = Services(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from weiquan.domain.errors import ValidationFailed
@@ -21,6 +21,18 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
     PRODUCTION = "production"
+
+
+class SqliteSynchronous(StrEnum):
+    """How hard SQLite pushes each commit to disk (``PRAGMA synchronous``, in WAL mode).
+
+    FULL: a complaint acknowledged is on disk; it survives a power cut or an operating-system
+    crash. NORMAL: it survives a crashed process, not a lost machine (the last commits before a
+    power cut can be lost), in exchange for fewer fsyncs.
+    """
+
+    FULL = "full"
+    NORMAL = "normal"
 
 
 class Settings(BaseSettings):
@@ -41,6 +53,8 @@ class Settings(BaseSettings):
     holiday_files: list[Path] = Field(default_factory=list)
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    # Records are legal evidence: an acknowledged write is on disk unless deliberately relaxed.
+    sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.FULL
     secure_cookies: bool = False
     # The transparency log's name in its signed checkpoints: set it to your public host.
     log_origin: str = "localhost/weiquan"
@@ -63,6 +77,12 @@ class Settings(BaseSettings):
     anonymous_upload_bytes_per_hour: int = Field(default=100 * 1024 * 1024, ge=0)
     anonymous_upload_max_file_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     anonymous_upload_total_bytes: int = Field(default=2 * 1024 * 1024 * 1024, ge=0)
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _synchronous_in_any_case(cls, value: object) -> object:
+        # SQLite itself spells them in capitals; either spelling means the same.
+        return value.lower() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _grade_policy_is_consistent(self) -> Settings:

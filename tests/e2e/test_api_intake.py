@@ -198,6 +198,86 @@ def test_closing_the_queue_files_what_was_waiting_and_then_refuses_more(
     assert count_rows(engine, t.cases) == 3
 
 
+class HeldCommit:
+    """A unit-of-work factory that, once armed, holds the next write transaction at its commit
+    until released, and counts the read snapshots the intake's preparing thread opens."""
+
+    def __init__(self, inner: UnitOfWorkFactory) -> None:
+        self._inner = inner
+        self._armed = False
+        self.committing = threading.Event()
+        self.release = threading.Event()
+        self.prepared = 0
+
+    def __call__(self, *, readonly: bool = False) -> UnitOfWork:
+        if readonly:
+            if threading.current_thread().name == "weiquan-intake":
+                self.prepared += 1
+            return self._inner(readonly=True)
+        if not self._armed:
+            return self._inner()
+        self._armed = False
+        return _CommitHeld(self._inner(), self)  # type: ignore[return-value]
+
+    def arm(self) -> None:
+        self._armed = True
+
+
+class _CommitHeld:
+    def __init__(self, inner: UnitOfWork, hold: HeldCommit) -> None:
+        self._inner = inner
+        self._hold = hold
+
+    def __enter__(self) -> _CommitHeld:
+        self._inner.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._inner.__exit__(*exc)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def commit(self) -> None:
+        self._hold.committing.set()
+        assert self._hold.release.wait(timeout=30)
+        self._inner.commit()
+
+
+def test_the_next_group_is_prepared_while_the_previous_one_commits(
+    database_url: str, engine: sa.Engine, services: Services, world: World
+) -> None:
+    hold = HeldCommit(services.uow)
+    context = App(e2e.test_settings(database_url), engine, replace(services, uow=hold))
+    app = create_app(context, clock=lambda: NOW)
+    intake: IntakeQueue = app.state.intake
+
+    async def scenario() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            alice = await _token(client, "alice")
+            hold.arm()
+
+            def send(title: str) -> asyncio.Task[httpx.Response]:
+                body = complaint_body(world, title=title)
+                return asyncio.create_task(client.post("/api/v1/cases", json=body, headers=alice))
+
+            sent = [send("先到的一件")]
+            await _until(hold.committing.is_set, "the first group is committing")
+            sent += [send("后到的一件")]
+            await _until(lambda: hold.prepared == 2, "the second group is prepared meanwhile")
+            assert not any(task.done() for task in sent)
+            hold.release.set()
+            return list(await asyncio.gather(*sent))
+
+    responses = run_async(scenario())
+    intake.close()
+    assert [r.status_code for r in responses] == [201, 201]
+    assert [r.json()["title"] for r in responses] == ["先到的一件", "后到的一件"]
+    assert (intake.groups_filed, intake.largest_group) == (2, 1)
+    assert count_rows(engine, t.cases) == 2
+
+
 def test_a_running_server_keeps_start_up_objects_out_of_the_collectors_way(
     client: TestClient,
 ) -> None:

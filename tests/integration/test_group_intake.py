@@ -229,3 +229,46 @@ def test_a_single_complaint_that_breaks_the_transaction_raises_its_error(
     cases.file_complaint(taken, complaint(world.shop_a), principal=world.alice, now=NOW)
     with pytest.raises(sa.exc.IntegrityError):
         cases.file_complaint(taken, complaint(world.shop_a), principal=world.alice, now=NOW)
+
+
+def test_a_retry_key_stored_after_the_group_was_prepared_replays_that_case_when_written(
+    services: Services, world: World, engine: sa.Engine
+) -> None:
+    # Another writer (a second web process) stores the same key between preparation and write.
+    submission = Submission(complaint(world.shop_a), world.alice, NOW, "k-raced")
+    prepared = cases.prepare_complaints(services, [submission])
+    stored = _filed(cases.file_complaints(services, [submission])[0])
+    [outcome] = cases.write_prepared(services, prepared)
+    assert not isinstance(outcome, Exception), outcome
+    assert (outcome[0].id, outcome[1]) == (stored.id, False)
+    assert _count(engine, t.cases) == _count(engine, t.idempotency_keys) == 1
+
+
+def test_a_caller_account_made_after_the_group_was_prepared_is_used_when_written(
+    services: Services, world: World, engine: sa.Engine
+) -> None:
+    call = complaint(world.shop_a, caller=Caller("孙阿姨", "13700002222"))
+    prepared = cases.prepare_complaints(services, [Submission(call, world.operator, NOW)])
+    users_before = _count(engine, t.users)
+    earlier = _filed(cases.file_complaints(services, [Submission(call, world.operator, NOW)])[0])
+    [outcome] = cases.write_prepared(services, prepared)
+    assert _filed(outcome).consumer_id == earlier.consumer_id
+    assert _count(engine, t.users) == users_before + 1
+
+
+def test_a_prepared_group_writes_nothing_until_it_is_written(
+    services: Services, world: World, engine: sa.Engine
+) -> None:
+    group = [
+        Submission(complaint(world.shop_a, title=f"第 {n} 件"), world.bob, NOW) for n in range(3)
+    ]
+    prepared = cases.prepare_complaints(services, group)
+    assert _count(engine, t.cases) == 0
+    signalled: list[str] = []
+    filed = [
+        _filed(o)
+        for o in cases.write_prepared(services, prepared, writing=lambda: signalled.append("open"))
+    ]
+    assert signalled == ["open"]  # told once that the write transaction is open
+    assert [c.title for c in filed] == ["第 0 件", "第 1 件", "第 2 件"]
+    assert _count(engine, t.cases) == 3

@@ -73,6 +73,9 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 @app.command()
 def serve(
     host: Annotated[
@@ -101,6 +104,10 @@ def serve(
             workers=workers,
             log_level="info",
             access_log=False,
+            # uvicorn kills a web process that does not answer its health check within 5 s;
+            # on a loaded host a freshly spawned one can take longer just to start, and was
+            # killed and respawned in a loop, so `--workers 2` never came up.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
     finally:
         if companion is not None:

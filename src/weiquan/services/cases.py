@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -77,19 +77,75 @@ def file_complaints(svc: Services, group: Sequence[Submission]) -> list[Filed | 
     won a race for the same idempotency key, the connection dropped), every submission is filed
     again alone, so each ends exactly as it would have on its own.
     """
+    return write_prepared(svc, prepare_complaints(svc, group))
+
+
+@dataclass(frozen=True)
+class PreparedGroup:
+    """A group checked and built on a read snapshot, not yet written: see :func:`write_prepared`.
+    Without ``pending`` (the snapshot could not be read) the group is built when written."""
+
+    submissions: Sequence[Submission]
+    outcomes: list[Filed | Exception]
+    pending: _Group | None
+
+
+def prepare_complaints(svc: Services, group: Sequence[Submission]) -> PreparedGroup:
+    """Checks and builds every complaint of the group on a read snapshot, writing nothing.
+
+    This is most of a complaint's work (validation, case numbers, the admission and its
+    deadlines on the working-day calendar), and done outside the write transaction it no longer
+    holds the write lock, which on SQLite every writer of every process waits for: one process
+    prepares its next group while another's commit waits for the disk.
+    """
     if len(group) > MAX_GROUP:
         raise ValueError(f"at most {MAX_GROUP} complaints are filed together")
     try:
-        return _file_together(svc, group)
-    except Exception:  # whatever broke the shared transaction, each complaint retries alone
-        if len(group) == 1:
-            raise
-        return [_file_alone(svc, submission) for submission in group]
+        with svc.uow(readonly=True) as reads:
+            pending, outcomes = _build(svc, reads, group)
+    except Exception:  # noqa: BLE001 - built again in the write transaction, which may succeed
+        return PreparedGroup(group, [], None)
+    return PreparedGroup(group, outcomes, pending)
 
 
-def _file_alone(svc: Services, submission: Submission) -> Filed | Exception:
+def write_prepared(
+    svc: Services, prepared: PreparedGroup, *, writing: Callable[[], None] = lambda: None
+) -> list[Filed | Exception]:
+    """Writes a prepared group in one transaction and commits it; the outcome of each
+    submission, in order. ``writing`` is called once the write transaction is open.
+
+    What the preparation read is checked again inside the transaction (retry keys and new
+    caller accounts another writer may have stored meanwhile); if it no longer holds, the group
+    is built again inside the transaction, as it would have been without preparation.
+    """
+    writing = _once(writing)
     try:
-        return _file_together(svc, [submission])[0]
+        return _write_together(svc, prepared, writing)
+    except Exception:  # whatever broke the shared transaction, each complaint retries alone
+        if len(prepared.submissions) == 1:
+            raise
+        return [_file_alone(svc, submission, writing) for submission in prepared.submissions]
+    finally:
+        writing()  # at least once, even when nothing could be written
+
+
+def _once(step: Callable[[], None]) -> Callable[[], None]:
+    done = False
+
+    def run() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            step()
+
+    return run
+
+
+def _file_alone(
+    svc: Services, submission: Submission, writing: Callable[[], None]
+) -> Filed | Exception:
+    try:
+        return _write_together(svc, PreparedGroup([submission], [], None), writing)[0]
     except Exception as exc:  # noqa: BLE001 - handed to the submitter, who re-raises it
         return exc
 
@@ -98,14 +154,15 @@ class _Group:
     """What one transaction writes for a group, and the lookups its submissions share."""
 
     def __init__(self, uow: UnitOfWork, group: Sequence[Submission]) -> None:
-        self.uow = uow
+        self.uow = uow  # where the group's lookups read: a read snapshot or the write transaction
         self.cases: list[Case] = []
         self.callers: dict[str, tuple[UserRecord, datetime]] = {}
         self.keys: dict[tuple[str, str], tuple[str, Case, datetime]] = {}
         # One query for every retry key in the group rather than one per complaint.
-        self.stored_keys = uow.idempotency.get_many(
-            [(s.principal.user_id, s.idempotency_key) for s in group if s.idempotency_key]
-        )
+        self.key_pairs = [
+            (s.principal.user_id, s.idempotency_key) for s in group if s.idempotency_key
+        ]
+        self.stored_keys = uow.idempotency.get_many(self.key_pairs)
         self._shops: dict[str, tuple[ShopRecord, MerchantRecord] | None] = {}
 
     def shop(self, shop_id: str) -> tuple[ShopRecord, MerchantRecord]:
@@ -116,11 +173,19 @@ class _Group:
             raise ValidationFailed("找不到该店铺，请从列表中选择被投诉的店铺", field="shop_id")
         return found
 
-    def write(self) -> None:
+    def still_holds(self, uow: UnitOfWork) -> bool:
+        """Whether what the group read on its snapshot is still so in the write transaction:
+        no retry key of the group and no new caller's account was stored meanwhile. (Shops and
+        merchants are read as of the snapshot; a case refers to them by key.)"""
+        if any(uow.users.by_username(name) is not None for name in self.callers):
+            return False
+        return uow.idempotency.get_many(self.key_pairs) == self.stored_keys
+
+    def write(self, uow: UnitOfWork) -> None:
         for user, at in self.callers.values():
-            self.uow.users.add(user, created_at=at)
-        self.uow.cases.add_all(self.cases)
-        self.uow.idempotency.put_all(
+            uow.users.add(user, created_at=at)
+        uow.cases.add_all(self.cases)
+        uow.idempotency.put_all(
             [
                 (user_id, key, request_hash, case.id, at)
                 for (user_id, key), (request_hash, case, at) in self.keys.items()
@@ -134,26 +199,45 @@ _NUMBER_ATTEMPTS = 5
 
 
 def _file_together(svc: Services, group: Sequence[Submission]) -> list[Filed | Exception]:
+    return _write_together(svc, PreparedGroup(group, [], None), lambda: None)
+
+
+def _write_together(
+    svc: Services, prepared: PreparedGroup, writing: Callable[[], None]
+) -> list[Filed | Exception]:
     for _ in range(_NUMBER_ATTEMPTS - 1):
         try:
-            return _file_group_once(svc, group)
+            return _write_group_once(svc, prepared, writing)
         except CaseNumberTaken:
-            continue
-    return _file_group_once(svc, group)
+            prepared = PreparedGroup(prepared.submissions, [], None)  # built again, new numbers
+    return _write_group_once(svc, prepared, writing)
 
 
-def _file_group_once(svc: Services, group: Sequence[Submission]) -> list[Filed | Exception]:
-    outcomes: list[Filed | Exception] = []
+def _write_group_once(
+    svc: Services, prepared: PreparedGroup, writing: Callable[[], None]
+) -> list[Filed | Exception]:
     with svc.uow() as uow:
-        pending = _Group(uow, group)
-        for submission in group:
-            try:
-                outcomes.append(_file_one(svc, pending, submission))
-            except DomainError as exc:
-                outcomes.append(exc)
-        pending.write()
+        writing()
+        pending, outcomes = prepared.pending, prepared.outcomes
+        if pending is None or not pending.still_holds(uow):
+            pending, outcomes = _build(svc, uow, prepared.submissions)
+        pending.write(uow)
         uow.commit()
     return outcomes
+
+
+def _build(
+    svc: Services, uow: UnitOfWork, group: Sequence[Submission]
+) -> tuple[_Group, list[Filed | Exception]]:
+    """Checks and builds each submission, reading through ``uow``; writes nothing."""
+    pending = _Group(uow, group)
+    outcomes: list[Filed | Exception] = []
+    for submission in group:
+        try:
+            outcomes.append(_file_one(svc, pending, submission))
+        except DomainError as exc:
+            outcomes.append(exc)
+    return pending, outcomes
 
 
 def _file_one(svc: Services, pending: _Group, submission: Submission) -> Filed:
