@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
 from weiquan import __version__
 from weiquan.bootstrap import App, build
@@ -25,11 +24,14 @@ from weiquan.web import (
     errors,
     pages,
 )
+from weiquan.web.anonymous_throttle import AnonymousThrottle
 from weiquan.web.deps import Clock, TokenCache, system_clock
 from weiquan.web.fast_intake import FastIntake
+from weiquan.web.headers import SecurityHeaders
 from weiquan.web.i18n import LocaleMiddleware
 from weiquan.web.intake import IntakeQueue
 from weiquan.web.runtime import lifespan_for
+from weiquan.web.sessions import ServerSessionMiddleware
 from weiquan.web.tlog_routes import build_tlog_router
 
 log = logging.getLogger("weiquan.web")
@@ -57,17 +59,12 @@ def create_app(
     app.state.clock = clock
     app.state.token_cache = TokenCache()
     app.state.intake = IntakeQueue(context.services)
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=context.settings.secret_key,
-        session_cookie="wq_session",
-        same_site="lax",
-        https_only=context.settings.secure_cookies,
-        max_age=8 * 3600,
-    )
+    app.add_middleware(ServerSessionMiddleware, secure=context.settings.cookies_secure)
     app.add_middleware(LocaleMiddleware)
+    app.add_middleware(AnonymousThrottle)
     if fast_intake:  # outside the session and locale layers, which an API call does not use
         app.add_middleware(FastIntake)
+    app.add_middleware(SecurityHeaders, behind_tls=context.settings.behind_tls)
     errors.install(app)
     app.include_router(api_cases.intake_router)
     # Evidence first: its /cases/{id}/evidence must win over the generic /cases/{id}/{action}.

@@ -14,9 +14,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from weiquan.domain.accounts import Principal
-from weiquan.domain.errors import DomainError
+from weiquan.domain.errors import DomainError, TooManyRequests
+from weiquan.domain.throttle import Refused
 from weiquan.services import accounts
-from weiquan.web.i18n import n_
+from weiquan.web.i18n import gettext, n_
+from weiquan.web.sessions import session_user_id
 
 log = logging.getLogger("weiquan.web")
 
@@ -91,23 +93,41 @@ def wants_page(request: Request) -> bool:
 
 
 async def _page_principal(request: Request) -> Principal | None:
-    user_id = request.session.get("user_id") if "session" in request.scope else None
-    if not isinstance(user_id, str):
+    user_id = session_user_id(request)
+    if user_id is None:
         return None
     services = request.app.state.context.services
     return await run_in_threadpool(accounts.principal_for_user, services, user_id)
 
 
-async def error_page(request: Request, status: int, message: str) -> Response:
+async def error_page(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
     from weiquan.web.pages.common import render  # noqa: PLC0415 - pages import this module's app
 
     if status == 401:
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"/login?next={target}", status_code=303)
     principal = await _page_principal(request)
-    return render(
+    page = render(
         request, "error.html", principal, status_code=status, status=status, message=message
     )
+    page.headers.update(headers or {})
+    return page
+
+
+def refusal_headers(exc: DomainError) -> dict[str, str]:
+    """A throttle's refusal says when to come back (RFC 9110 Retry-After, in seconds)."""
+    if isinstance(exc, TooManyRequests):
+        return {"Retry-After": str(exc.retry_after)}
+    return {}
+
+
+def page_message(exc: DomainError) -> str:
+    """The error's sentence in the page's language where it has a translatable template."""
+    if isinstance(exc, Refused):
+        return gettext(exc.template) % exc.params
+    return gettext(exc.message)
 
 
 def install(app: FastAPI) -> None:
@@ -115,9 +135,10 @@ def install(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if exc.http_status >= 500:
             log.error("integrity error on %s: %s", request.url.path, exc.code)
+        headers = refusal_headers(exc)
         if wants_page(request):
-            return await error_page(request, exc.http_status, exc.message)
-        return JSONResponse(exc.as_dict(), status_code=exc.http_status)
+            return await error_page(request, exc.http_status, page_message(exc), headers)
+        return JSONResponse(exc.as_dict(), status_code=exc.http_status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

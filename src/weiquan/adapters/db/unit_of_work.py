@@ -19,6 +19,7 @@ from weiquan.adapters.db.repositories import (
     SqlMerchantRepository,
     SqlUserRepository,
 )
+from weiquan.adapters.db.session_repository import SqlSessionRepository
 from weiquan.adapters.db.trust_repositories import (
     SqlGradeRepository,
     SqlPledgeRepository,
@@ -114,6 +115,7 @@ class SqlUnitOfWork:
         self.disputes = dispute_repository(conn)
         self.grades = SqlGradeRepository(conn)
         self.pledges = SqlPledgeRepository(conn)
+        self.sessions = SqlSessionRepository(conn, self._cipher)
         return self
 
     def __exit__(
