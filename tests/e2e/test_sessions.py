@@ -93,7 +93,8 @@ def test_signing_in_again_gives_a_new_id_and_ends_the_visitors_one(
     csrf_of(client, "/login")
     visitor_id = client.cookies.get(COOKIE)
     signed_in = sign_in(client)
-    assert visitor_id and signed_in != visitor_id
+    assert visitor_id
+    assert signed_in != visitor_id
     assert not reads_my_phone(browser_with(client, visitor_id))
 
 

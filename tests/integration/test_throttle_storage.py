@@ -31,9 +31,9 @@ class FakeEpoch:
         return self.now
 
 
-def db_throttle(engine: sa.Engine, clock: FakeEpoch, secret: str = "s") -> LimitsThrottle:
+def db_throttle(engine: sa.Engine, clock: FakeEpoch) -> LimitsThrottle:
     return LimitsThrottle(
-        SqlWindowStorage(engine, clock=clock), secret=secret, rates=THREE_PER_MINUTE, clock=clock
+        SqlWindowStorage(engine, clock=clock), secret="s", rates=THREE_PER_MINUTE, clock=clock
     )
 
 
