@@ -26,6 +26,7 @@ PATHS = [
     "/api/v1/merchants",
     "/healthz",
     "/openapi.json",
+    "/api/docs",
     "/static/site.css",
     "/static/vendor/htmx.min.js",
 ]
