@@ -4,6 +4,7 @@ over Redis, each shared by every process that uses the same store."""
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -144,3 +145,22 @@ def test_with_redis_two_processes_share_one_count_and_the_refusal_says_when(
     assert 50 <= refused.retry_after <= 61
     first.clear(LOGIN_ADDRESS, "203.0.113.9")
     assert second.hit(LOGIN_ADDRESS, "203.0.113.9").allowed
+
+
+def test_an_unreachable_redis_lets_tries_through_and_says_so_in_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    throttle = LimitsThrottle(
+        RedisStorage(f"redis://127.0.0.1:{port}/0", socket_connect_timeout=0.5),
+        secret="s",
+        rates=THREE_PER_MINUTE,
+    )
+
+    verdicts = [throttle.hit(LOGIN_ADDRESS, "203.0.113.9") for _ in range(5)]
+
+    assert all(v.allowed for v in verdicts)
+    assert "throttle store unreachable" in caplog.text
+    assert "203.0.113.9" not in caplog.text

@@ -141,6 +141,7 @@ class LimitsThrottle:
         clock: EpochClock = time.time,
     ) -> None:
         self._limiter = FixedWindowRateLimiter(storage)
+        self._storage_errors = storage.base_exceptions
         self._secret = secret.encode()
         self._items = {
             rule: RateLimitItemPerSecond(rate.amount, rate.seconds, namespace="wq")
@@ -160,15 +161,32 @@ class LimitsThrottle:
         )
 
     def hit(self, rule: str, key: str) -> ThrottleVerdict:
-        allowed = self._limiter.hit(self._items[rule], rule, self._identity(rule, key))
-        return self._verdict(allowed, rule, key)
+        try:
+            allowed = self._limiter.hit(self._items[rule], rule, self._identity(rule, key))
+            return self._verdict(allowed, rule, key)
+        except self._storage_errors as exc:
+            return self._unreachable(rule, exc)
 
     def peek(self, rule: str, key: str) -> ThrottleVerdict:
-        allowed = self._limiter.test(self._items[rule], rule, self._identity(rule, key))
-        return self._verdict(allowed, rule, key)
+        try:
+            allowed = self._limiter.test(self._items[rule], rule, self._identity(rule, key))
+            return self._verdict(allowed, rule, key)
+        except self._storage_errors as exc:
+            return self._unreachable(rule, exc)
 
     def clear(self, rule: str, key: str) -> None:
-        self._limiter.clear(self._items[rule], rule, self._identity(rule, key))
+        try:
+            self._limiter.clear(self._items[rule], rule, self._identity(rule, key))
+        except self._storage_errors as exc:
+            self._unreachable(rule, exc)
+
+    def _unreachable(self, rule: str, exc: Exception) -> ThrottleVerdict:
+        """The counts cannot be reached (Redis down): let the try through rather than refuse
+        every sign-in of the site, and say so in the log (the rule, never the address)."""
+        log.warning(
+            "throttle store unreachable (%s) for rule %s: allowed", type(exc).__name__, rule
+        )
+        return ThrottleVerdict(allowed=True, retry_after=0.0)
 
 
 def throttle_for(
