@@ -136,6 +136,17 @@ def production_blockers(app: App) -> list[str]:
     it; empty outside production or when there is nothing to fix."""
     if app.settings.env is not Environment.PRODUCTION:
         return []
+    try:
+        return _blockers_in_data(app)
+    except sa.exc.SQLAlchemyError as exc:
+        reason = (
+            f"the database cannot be checked ({type(exc).__name__}): is it reachable, and "
+            "has `weiquan db upgrade` been run?"
+        )
+        return [reason]
+
+
+def _blockers_in_data(app: App) -> list[str]:
     blockers = []
     demo = usable_demo_accounts(app.services)
     if demo:

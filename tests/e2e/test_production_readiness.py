@@ -108,3 +108,19 @@ def test_development_does_not_refuse_its_own_demo(
     monkeypatch.setenv("WEIQUAN_ENV", "development")
     monkeypatch.delenv("WEIQUAN_PII_KEYS")
     assert production_blockers(build(Settings())) == []
+
+
+def test_a_database_without_the_schema_is_refused_with_the_command_that_makes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WEIQUAN_DATABASE_URL", f"sqlite:///{tmp_path}/empty.db")
+    monkeypatch.setenv("WEIQUAN_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("WEIQUAN_ENV", "production")
+    monkeypatch.setenv("WEIQUAN_SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("WEIQUAN_PII_KEYS", PRODUCTION_PII_KEYS)
+
+    result = runner.invoke(app, ["worker", "--once"])
+
+    assert result.exit_code == 2, result.output
+    assert "weiquan db upgrade" in result.output
