@@ -9,9 +9,9 @@
     ├── Conflict                      409  exit 5
     │   ├── IllegalTransition         409  exit 5   the lifecycle table forbids this move
     │   └── IdempotencyMismatch       409  exit 5   a reused key with a different request
+    ├── TooManyRequests               429  exit 8   a limit was reached; says when to retry
     ├── IntegrityViolation            500  exit 6   stored data failed a check (tampering, corruption)
-    ├── Unavailable                   503  exit 7   cannot be served just now (shutting down); retry
-    └── TooManyRequests               429  exit 8   a throttle refused; says when to retry
+    └── Unavailable                   503  exit 7   cannot be served just now (shutting down); retry
 
 Entrypoints translate these in one place each (the FastAPI handler and the CLI wrapper);
 nothing below them raises HTTP exceptions or calls ``sys.exit``.
@@ -95,6 +95,18 @@ class IdempotencyMismatch(Conflict):
     code = "idempotency_mismatch"
 
 
+class TooManyRequests(DomainError):
+    """A rate or quota limit was reached; ``retry_after_seconds`` becomes ``Retry-After``."""
+
+    http_status = 429
+    exit_code = 8
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after_seconds: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class IntegrityViolation(DomainError):
     http_status = 500
     exit_code = 6
@@ -105,18 +117,3 @@ class Unavailable(DomainError):
     http_status = 503
     exit_code = 7
     code = "unavailable"
-
-
-class TooManyRequests(DomainError):
-    """Refused for now by a throttle; ``retry_after`` seconds from the refusal it is allowed again.
-
-    The message says when, in Chinese (the API's language); pages say the same in theirs.
-    """
-
-    http_status = 429
-    exit_code = 8
-    code = "too_many_requests"
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = max(1, retry_after)

@@ -62,7 +62,7 @@ class Refused(TooManyRequests):
     """A throttle's refusal, carrying its sentence as a template so pages can translate it."""
 
     def __init__(self, template: str, params: dict[str, str], *, retry_after: int) -> None:
-        super().__init__(template % params, retry_after=retry_after)
+        super().__init__(template % params, retry_after_seconds=retry_after)
         self.template = template
         self.params = params
 

@@ -59,7 +59,7 @@ async def _refuse(send: Send, refused: Refused) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(refused.retry_after).encode()),
+                (b"retry-after", str(refused.retry_after_seconds).encode()),
             ],
         }
     )

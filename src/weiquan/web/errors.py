@@ -100,26 +100,22 @@ async def _page_principal(request: Request) -> Principal | None:
     return await run_in_threadpool(accounts.principal_for_user, services, user_id)
 
 
-async def error_page(
-    request: Request, status: int, message: str, headers: dict[str, str] | None = None
-) -> Response:
+async def error_page(request: Request, status: int, message: str) -> Response:
     from weiquan.web.pages.common import render  # noqa: PLC0415 - pages import this module's app
 
     if status == 401:
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"/login?next={target}", status_code=303)
     principal = await _page_principal(request)
-    page = render(
+    return render(
         request, "error.html", principal, status_code=status, status=status, message=message
     )
-    page.headers.update(headers or {})
-    return page
 
 
 def refusal_headers(exc: DomainError) -> dict[str, str]:
     """A throttle's refusal says when to come back (RFC 9110 Retry-After, in seconds)."""
     if isinstance(exc, TooManyRequests):
-        return {"Retry-After": str(exc.retry_after)}
+        return {"Retry-After": str(exc.retry_after_seconds)}
     return {}
 
 
@@ -135,9 +131,13 @@ def install(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if exc.http_status >= 500:
             log.error("integrity error on %s: %s", request.url.path, exc.code)
-        headers = refusal_headers(exc)
+        headers = {}
+        if isinstance(exc, TooManyRequests):
+            headers["Retry-After"] = str(exc.retry_after_seconds)
         if wants_page(request):
-            return await error_page(request, exc.http_status, page_message(exc), headers)
+            page = await error_page(request, exc.http_status, page_message(exc))
+            page.headers.update(headers)
+            return page
         return JSONResponse(exc.as_dict(), status_code=exc.http_status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -14,7 +14,7 @@ NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 def test_a_long_wait_is_given_in_minutes_with_the_beijing_time_it_ends() -> None:
     refused = refusal(LOGIN_ADDRESS, retry_after=14 * 60 + 30, now=NOW)
     assert refused.message == "操作过于频繁，请在 15 分钟后（北京时间 10:14 之后）再试。"
-    assert refused.retry_after == 870
+    assert refused.retry_after_seconds == 870
     assert refused.http_status == 429
 
 
@@ -29,7 +29,7 @@ def test_a_short_wait_is_given_in_whole_seconds_never_zero() -> None:
         refusal(LOGIN_ADDRESS, retry_after=0.2, now=NOW).message
         == "操作过于频繁，请在 1 秒后再试。"
     )
-    assert refusal(LOGIN_ADDRESS, retry_after=0.2, now=NOW).retry_after == 1
+    assert refusal(LOGIN_ADDRESS, retry_after=0.2, now=NOW).retry_after_seconds == 1
     assert "59 秒" in refusal(LOGIN_ACCOUNT, retry_after=58.1, now=NOW).message
 
 
