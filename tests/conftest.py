@@ -108,8 +108,8 @@ def make_services(
         policy=policy or DeadlinePolicy(),
         ids=RandomIds(),
         passwords=Argon2Passwords(time_cost=1, memory_cost=1024),
-        blobs=FilesystemBlobStore(_BLOB_ROOT),
         throttle=LimitsThrottle(SqlWindowStorage(engine), secret="test-throttle-secret"),
+        blobs=FilesystemBlobStore(_BLOB_ROOT),
     )
 
 

@@ -230,6 +230,7 @@ class SessionRepository(Protocol):
 
 class UnitOfWork(Protocol):
     users: UserRepository
+    sessions: SessionRepository
     merchants: MerchantRepository
     cases: CaseRepository
     idempotency: IdempotencyRepository
@@ -241,7 +242,6 @@ class UnitOfWork(Protocol):
     disputes: TrustRecordRepository[MerchantDispute]
     grades: GradeRepository
     pledges: PledgeRepository
-    sessions: SessionRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(
@@ -263,6 +263,12 @@ class PasswordHasher(Protocol):
     def verify(self, password_hash: str, password: str) -> bool: ...
 
 
+class IdGenerator(Protocol):
+    def new_id(self) -> str: ...
+    def case_number(self, at: datetime) -> str: ...
+    def token(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ThrottleVerdict:
     allowed: bool
@@ -281,9 +287,3 @@ class Throttle(Protocol):
         ...
 
     def clear(self, rule: str, key: str) -> None: ...
-
-
-class IdGenerator(Protocol):
-    def new_id(self) -> str: ...
-    def case_number(self, at: datetime) -> str: ...
-    def token(self) -> str: ...

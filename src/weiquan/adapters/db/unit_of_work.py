@@ -104,6 +104,7 @@ class SqlUnitOfWork:
         self._conn = conn
         self._tx = conn.begin()
         self.users = SqlUserRepository(conn, self._cipher)
+        self.sessions = SqlSessionRepository(conn, self._cipher)
         self.merchants = SqlMerchantRepository(conn)
         self.cases = SqlCaseRepository(conn)
         self.idempotency = SqlIdempotencyRepository(conn)
@@ -115,7 +116,6 @@ class SqlUnitOfWork:
         self.disputes = dispute_repository(conn)
         self.grades = SqlGradeRepository(conn)
         self.pledges = SqlPledgeRepository(conn)
-        self.sessions = SqlSessionRepository(conn, self._cipher)
         return self
 
     def __exit__(
