@@ -51,6 +51,8 @@ $(VENDOR)/.stamp: package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
 	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts.min.js
 	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe.min.js
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js $(VENDOR)/swagger-ui-bundle.js
+	cp node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/swagger-ui.css
 	touch $@
 
 # Browser tests drive Debian's Chromium; PDFs need a CJK font and pdftotext; the TSA test needs openssl.

@@ -25,6 +25,7 @@ from weiquan.adapters.db.migrate import upgrade
 from weiquan.adapters.db.tables import metadata
 from weiquan.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from weiquan.adapters.holiday_calendar import ChinaWorkdayCalendar
+from weiquan.adapters.throttle import LimitsThrottle, SqlWindowStorage
 from weiquan.domain.workflow import DeadlinePolicy
 from weiquan.services.context import Services
 
@@ -117,6 +118,7 @@ def make_services(
         policy=policy or DeadlinePolicy(),
         ids=RandomIds(),
         passwords=Argon2Passwords(time_cost=1, memory_cost=1024),
+        throttle=LimitsThrottle(SqlWindowStorage(engine), secret="test-throttle-secret"),
         blobs=FilesystemBlobStore(_BLOB_ROOT),
         keyed_hasher=HmacKeyedHasher("test-secret-for-keyed-lookups-only"),
     )

@@ -13,15 +13,18 @@ import sqlalchemy as sa
 from weiquan.adapters.blobstore import FilesystemBlobStore
 from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, HmacKeyedHasher, RandomIds
 from weiquan.adapters.db.engine import create_engine
+from weiquan.adapters.db.pii_keys import count_under_key
 from weiquan.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from weiquan.adapters.holiday_calendar import YearFilesCalendar
+from weiquan.adapters.throttle import throttle_for
 from weiquan.adapters.tlog.keys import KeyStore
 from weiquan.adapters.tlog.log import TransparencyLog
 from weiquan.adapters.tlog.timestamping import HttpTimestampAuthority
-from weiquan.config import Settings
+from weiquan.config import DEV_PII_KEY, Environment, Settings
 from weiquan.domain.rules import MemoisedCalendar
 from weiquan.domain.workflow import DeadlinePolicy
 from weiquan.services.context import Services
+from weiquan.services.readiness import usable_demo_accounts
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,12 @@ def build(settings: Settings) -> App:
         ids=RandomIds(),
         passwords=Argon2Passwords(),
         blobs=FilesystemBlobStore(settings.data_dir / "evidence"),
+        throttle=throttle_for(
+            engine,
+            secret=settings.secret_key,
+            redis_url=settings.redis_url,
+            rates=settings.throttle_rate_overrides(),
+        ),
         max_upload_bytes=settings.max_upload_bytes,
         grade_policy=settings.grade_policy(),
         keyed_hasher=HmacKeyedHasher(settings.secret_key),
@@ -119,3 +128,51 @@ def timestamp_if_configured(context: App, tlog: TransparencyLog) -> None:
         logging.getLogger("weiquan.log").warning(
             "RFC 3161 timestamp of the checkpoint failed; will retry with the next one"
         )
+
+
+DEV_KEY_ID = DEV_PII_KEY.split(":", 1)[0]
+
+
+class UnsafeProduction(RuntimeError):
+    """Production refuses to start on data only a development set-up may have."""
+
+
+def production_blockers(app: App) -> list[str]:
+    """Why this database must not be served in production, each naming the command that fixes
+    it; empty outside production or when there is nothing to fix."""
+    if app.settings.env is not Environment.PRODUCTION:
+        return []
+    try:
+        return _blockers_in_data(app)
+    except sa.exc.SQLAlchemyError as exc:
+        reason = (
+            f"the database cannot be checked ({type(exc).__name__}): is it reachable, and "
+            "has `weiquan db upgrade` been run?"
+        )
+        return [reason]
+
+
+def _blockers_in_data(app: App) -> list[str]:
+    blockers = []
+    demo = usable_demo_accounts(app.services)
+    if demo:
+        blockers.append(
+            f"demo accounts still sign in with the published demo password ({', '.join(demo)}); "
+            "disable them with `weiquan user disable-demo`"
+        )
+    cipher = FieldCipher.from_secret_list(app.settings.pii_keys)
+    if DEV_KEY_ID not in cipher.keys:
+        sealed = count_under_key(app.engine, DEV_KEY_ID)
+        if sealed:
+            blockers.append(
+                f"{sealed} personal-data value(s) are encrypted with the development key; "
+                "re-encrypt them under your key with `weiquan keys reencrypt-pii "
+                "--from-development-key`"
+            )
+    return blockers
+
+
+def refuse_unsafe_production(app: App) -> None:
+    blockers = production_blockers(app)
+    if blockers:
+        raise UnsafeProduction("refusing to start in production: " + "; ".join(blockers))

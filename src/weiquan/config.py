@@ -5,10 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
+from limits import parse as parse_rate
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from weiquan.domain.errors import ValidationFailed
+from weiquan.domain.throttle import DEFAULT_RATES, Rate
 from weiquan.domain.trust.grade import GradePolicy
 from weiquan.domain.trust.uploads import AnonymousQuota
 
@@ -55,7 +57,17 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     # Records are legal evidence: an acknowledged write is on disk unless deliberately relaxed.
     sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.FULL
-    secure_cookies: bool = False
+    # Cookies are sent over HTTPS only (the Secure flag), by default in production; set false to
+    # try a production configuration over plain http on your own machine.
+    secure_cookies: bool | None = None
+    # The site is served over TLS (directly or by a proxy in front): browsers are told to use
+    # HTTPS only from now on (Strict-Transport-Security).
+    behind_tls: bool = False
+    # Throttle counts go to Redis when set (redis://host:6379/0), shared by every process and
+    # machine; otherwise to the database.
+    redis_url: str | None = None
+    # Throttle rates to override, in the `limits` notation: {"login-address": "100/15 minutes"}.
+    throttle_rates: dict[str, str] = Field(default_factory=dict)
     # The transparency log's name in its signed checkpoints: set it to your public host.
     log_origin: str = "localhost/weiquan"
     # Signing keys live outside the database (and outside backups of it), by default in data_dir.
@@ -105,6 +117,27 @@ class Settings(BaseSettings):
         return base.with_weights(self.grade_weights) if self.grade_weights else base
 
     @model_validator(mode="after")
+    def _throttle_rates_are_readable(self) -> Settings:
+        self.throttle_rate_overrides()
+        return self
+
+    def throttle_rate_overrides(self) -> dict[str, Rate]:
+        """The configured rates by rule; an unknown rule or unreadable rate is refused."""
+        rates: dict[str, Rate] = {}
+        for rule, text in self.throttle_rates.items():
+            if rule not in DEFAULT_RATES:
+                known = ", ".join(sorted(DEFAULT_RATES))
+                raise ValueError(f"WEIQUAN_THROTTLE_RATES: unknown rule {rule!r} (known: {known})")
+            try:
+                item = parse_rate(text)
+            except ValueError:
+                raise ValueError(
+                    f"WEIQUAN_THROTTLE_RATES: {rule} = {text!r} is not a rate like '10/15 minutes'"
+                ) from None
+            rates[rule] = Rate(item.amount, item.get_expiry())
+        return rates
+
+    @model_validator(mode="after")
     def _refuse_default_secrets_outside_development(self) -> Settings:
         if self.env is Environment.PRODUCTION:
             if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
@@ -118,6 +151,12 @@ class Settings(BaseSettings):
                     "`weiquan keys new-pii-key`"
                 )
         return self
+
+    @property
+    def cookies_secure(self) -> bool:
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return self.env is Environment.PRODUCTION or self.behind_tls
 
     @property
     def log_dir(self) -> Path:

@@ -15,8 +15,7 @@ from weiquan.services import accounts, merchants
 from weiquan.services import cases as case_service
 from weiquan.services.commands import CaseCommand, FileComplaint
 from weiquan.services.context import Services
-
-DEMO_PASSWORD = "weiquan-demo-2026"  # noqa: S105 - published in the README on purpose
+from weiquan.services.readiness import DEMO_PASSWORD
 
 DEMO_ACCOUNTS = [
     # username, display name, role, merchant key, region

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 
 from weiquan.adapters.crypto import new_key_entry
-from weiquan.bootstrap import open_log
+from weiquan.bootstrap import App, open_log, production_blockers
 from weiquan.cli.assess import assess_command, law_app
 from weiquan.cli.common import load_context, load_settings
 from weiquan.cli.log_commands import log_app
@@ -22,10 +22,10 @@ from weiquan.cli.text_commands import text_app
 from weiquan.cli.trust_commands import trust_app
 from weiquan.cli.verify import verify_command
 from weiquan.cli.worker_process import Companion, WorkerLoop, sweep_and_publish
-from weiquan.config import Environment
+from weiquan.config import DEV_PII_KEY, Environment
 from weiquan.domain.accounts import Role
 from weiquan.domain.errors import DomainError
-from weiquan.services import accounts
+from weiquan.services import accounts, readiness
 from weiquan.services import worker as worker_service
 
 app = typer.Typer(
@@ -94,7 +94,7 @@ def serve(
     seals new records into the transparency log (restarted if it stops)."""
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
-    load_context()  # fail fast on bad settings before uvicorn starts
+    _refuse_unsafe_production(load_context())  # fail fast, with the reason, before uvicorn
     companion = None if no_worker else Companion().start()
     try:
         uvicorn.run(
@@ -135,6 +135,7 @@ def worker(
     and append new events and evidence to the transparency log (one log writer at a time).
     Stops cleanly on SIGTERM or Ctrl-C, after the round in progress."""
     ctx = load_context()
+    _refuse_unsafe_production(ctx)
     if ctx.settings.is_sqlite and not once and parent_pid is None:
         console.print("[yellow]SQLite: run a single worker process.[/yellow]")
     with contextlib.ExitStack() as stack:
@@ -156,6 +157,16 @@ def worker(
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: loop.stop.set())
         loop.run()
+
+
+def _refuse_unsafe_production(ctx: App) -> None:
+    """Production does not start on a database a development set-up left behind."""
+    blockers = production_blockers(ctx)
+    if blockers:
+        console.print("[red]refusing to start in production:[/red]")
+        for blocker in blockers:
+            console.print(f"  - {blocker}")
+        raise typer.Exit(2)
 
 
 def _print_steps(taken: list[worker_service.StepTaken]) -> None:
@@ -224,6 +235,43 @@ def user_create(
     except DomainError as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps({"id": user.id, "username": user.username, "role": user.role.value}))
+
+
+@user_app.command("disable-demo")
+def user_disable_demo() -> None:
+    """Disable the demo accounts (their password is published): nobody signs in to them any
+    more; their tokens and sessions end, their records stay."""
+    ctx = load_context()
+    disabled = readiness.disable_accounts(
+        ctx.services, list(readiness.DEMO_USERNAMES), now=now_utc()
+    )
+    typer.echo(f"disabled {len(disabled)} demo account(s): {', '.join(disabled) or 'none found'}")
+
+
+@keys_app.command("reencrypt-pii")
+def reencrypt_pii(
+    from_development_key: Annotated[
+        bool,
+        typer.Option(
+            "--from-development-key",
+            help="Also decrypt what the built-in development key sealed (a database that began "
+            "with `make run`)",
+        ),
+    ] = False,
+) -> None:
+    """Re-encrypt all personal data under the current key (the first of WEIQUAN_PII_KEYS); keep
+    the older keys configured until this has run. Safe to stop and run again."""
+    from weiquan.adapters.crypto import FieldCipher  # noqa: PLC0415
+    from weiquan.adapters.db.pii_keys import reencrypt_all  # noqa: PLC0415
+
+    ctx = load_context()
+    keys = ctx.settings.pii_keys + (f",{DEV_PII_KEY}" if from_development_key else "")
+    try:
+        count = reencrypt_all(ctx.engine, FieldCipher.from_secret_list(keys))
+    except DomainError as exc:  # a value sealed with a key that is not configured
+        raise _fail(exc) from exc
+    current = FieldCipher.from_secret_list(ctx.settings.pii_keys).current
+    typer.echo(f"re-encrypted {count} value(s) under key {current}")
 
 
 @keys_app.command("new-secret")

@@ -170,3 +170,23 @@ def my_data(svc: Services, *, principal: Principal) -> UserRecord:
     if user is None:
         raise NotAuthenticated("账户不存在")
     return user
+
+
+def change_password(
+    svc: Services, *, principal: Principal, current: str, new: str, now: datetime
+) -> None:
+    """Sets a new password once the current one is re-typed, and ends every sign-in session of
+    the account: whoever held one (a stolen cookie, a forgotten computer) must sign in again."""
+    if len(new) < MIN_PASSWORD:
+        raise ValidationFailed(f"新密码至少 {MIN_PASSWORD} 位", field="new_password")
+    if len(new) > 1000:
+        raise ValidationFailed("新密码过长", field="new_password")
+    with svc.uow(readonly=True) as uow:
+        user = uow.users.get(principal.user_id)
+    if user is None or not user.is_active or not svc.passwords.verify(user.password_hash, current):
+        raise NotAuthenticated("当前密码不正确，密码未修改")
+    new_hash = svc.passwords.hash(new)
+    with svc.uow() as uow:
+        uow.users.set_password_hash(principal.user_id, new_hash)
+        uow.sessions.end_all_of(principal.user_id, now=now, reason="password_changed")
+        uow.commit()

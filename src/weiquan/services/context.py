@@ -9,7 +9,13 @@ from weiquan.domain.evidence_files import BlobStore
 from weiquan.domain.trust.grade import DEFAULT_POLICY, GradePolicy
 from weiquan.domain.trust.uploads import AnonymousQuota
 from weiquan.domain.workflow import DeadlinePolicy
-from weiquan.services.ports import IdGenerator, KeyedHasher, PasswordHasher, UnitOfWorkFactory
+from weiquan.services.ports import (
+    IdGenerator,
+    KeyedHasher,
+    PasswordHasher,
+    Throttle,
+    UnitOfWorkFactory,
+)
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,7 @@ class Services:
     ids: IdGenerator
     passwords: PasswordHasher
     blobs: BlobStore
+    throttle: Throttle
     max_upload_bytes: int = 200 * 1024 * 1024
     grade_policy: GradePolicy = DEFAULT_POLICY
     keyed_hasher: KeyedHasher | None = None  # required where senders are counted (uploads)

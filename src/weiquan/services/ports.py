@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.cases import Case, CaseEvent
@@ -93,6 +93,11 @@ class UserRepository(Protocol):
     def list_by_role(self, role: Role) -> list[UserRecord]: ...
     def erase_personal_data(self, user_id: str, *, display_name: str, now: datetime) -> None:
         """Blanks contact data, disables login and revokes every token of the account."""
+        ...
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None: ...
+    def disable(self, user_id: str, *, now: datetime) -> None:
+        """Nobody signs in to the account any more: no usable password, tokens revoked."""
         ...
 
 
@@ -199,8 +204,40 @@ class IdempotencyRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """A browser's sign-in; ``address`` is decrypted, ``data`` is what pages keep across requests."""
+
+    id: str
+    user_id: str | None
+    device: str
+    address: str | None
+    data: dict[str, Any]
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+
+
+class SessionRepository(Protocol):
+    def add(self, session: SessionRecord, *, token_hash: str) -> None: ...
+    def live_by_token_hash(self, token_hash: str, *, now: datetime) -> SessionRecord | None:
+        """The session with this cookie digest, if it has neither ended nor expired."""
+        ...
+
+    def touch(self, session_id: str, *, last_seen_at: datetime, expires_at: datetime) -> None: ...
+    def save_data(self, session_id: str, data: dict[str, Any]) -> None: ...
+    def end(self, session_id: str, *, now: datetime, reason: str) -> bool:
+        """Ends a live session; whether there was one to end."""
+        ...
+
+    def end_all_of(self, user_id: str, *, now: datetime, reason: str) -> int: ...
+    def live_of(self, user_id: str, *, now: datetime) -> list[SessionRecord]: ...
+    def forget_expired(self, *, before: datetime) -> int: ...
+
+
 class UnitOfWork(Protocol):
     users: UserRepository
+    sessions: SessionRepository
     merchants: MerchantRepository
     cases: CaseRepository
     idempotency: IdempotencyRepository
@@ -244,3 +281,23 @@ class IdGenerator(Protocol):
     def new_id(self) -> str: ...
     def case_number(self, at: datetime) -> str: ...
     def token(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottleVerdict:
+    allowed: bool
+    retry_after: float  # seconds until the window that refused ends (0 when allowed)
+
+
+class Throttle(Protocol):
+    """Counts hits per rule and key (an address, an account) in windows shared by all processes."""
+
+    def hit(self, rule: str, key: str) -> ThrottleVerdict:
+        """Counts one hit; refused when the window is already full."""
+        ...
+
+    def peek(self, rule: str, key: str) -> ThrottleVerdict:
+        """Whether one more hit would be allowed, without counting it."""
+        ...
+
+    def clear(self, rule: str, key: str) -> None: ...

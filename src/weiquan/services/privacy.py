@@ -63,4 +63,5 @@ def erase_my_data(svc: Services, *, principal: Principal, password: str, now: da
         raise NotAuthenticated("密码不正确，未执行注销")
     with svc.uow() as uow:
         uow.users.erase_personal_data(principal.user_id, display_name=ERASED_NAME, now=now)
+        uow.sessions.end_all_of(principal.user_id, now=now, reason="erased")
         uow.commit()

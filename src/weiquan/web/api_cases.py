@@ -10,7 +10,7 @@ from weiquan.adapters.crypto import token_digest
 from weiquan.domain.accounts import Principal
 from weiquan.domain.cases import Case, Claim, OrderItem, OrderRecord
 from weiquan.domain.lifecycle import Action, CaseStatus, allowed_actions
-from weiquan.services import accounts, merchants, privacy
+from weiquan.services import accounts, merchants, privacy, throttling
 from weiquan.services import cases as case_service
 from weiquan.services.commands import Caller, CaseCommand, FileComplaint
 from weiquan.web.deps import ApiPrincipal, NowDep, ServicesDep, TokenCache
@@ -28,6 +28,7 @@ from weiquan.web.schemas import (
     TokenOut,
     case_out,
 )
+from weiquan.web.sessions import client_address
 
 router = APIRouter(prefix="/api/v1")
 # Complaint intake is by far the busiest route: the app matches its own router before all others.
@@ -78,9 +79,16 @@ ActionPath = Literal[
 
 
 @router.post("/auth/token", tags=["auth"])
-def create_token(body: TokenIn, svc: ServicesDep, now: NowDep) -> TokenOut:
-    """Exchange a username and password for a bearer token (valid 90 days)."""
-    principal = accounts.authenticate(svc, username=body.username, password=body.password)
+def create_token(body: TokenIn, request: Request, svc: ServicesDep, now: NowDep) -> TokenOut:
+    """Exchange a username and password for a bearer token (valid 90 days). Attempts are
+    throttled per address and wrong passwords per account: 429 with `Retry-After`."""
+    principal = throttling.sign_in(
+        svc,
+        username=body.username,
+        password=body.password,
+        address=client_address(request.scope),
+        now=now,
+    )
     token = svc.ids.token()
     _, expires = accounts.issue_token(
         svc, principal=principal, name=body.name, now=now, digest=token_digest(token), token=token

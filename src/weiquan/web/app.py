@@ -7,9 +7,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
 from weiquan import __version__
 from weiquan.bootstrap import App, build
@@ -25,15 +24,34 @@ from weiquan.web import (
     errors,
     pages,
 )
+from weiquan.web.anonymous_throttle import AnonymousThrottle
 from weiquan.web.deps import Clock, TokenCache, system_clock
 from weiquan.web.fast_intake import FastIntake
+from weiquan.web.headers import SecurityHeaders
 from weiquan.web.i18n import LocaleMiddleware
 from weiquan.web.intake import IntakeQueue
 from weiquan.web.runtime import lifespan_for
+from weiquan.web.sessions import ServerSessionMiddleware
 from weiquan.web.tlog_routes import build_tlog_router
 
 log = logging.getLogger("weiquan.web")
 STATIC = Path(__file__).parent / "static"
+API_DOCS = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Weiquan 维权 API</title>
+<link rel="stylesheet" href="/static/vendor/swagger-ui.css">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="/static/vendor/swagger-ui-bundle.js"></script>
+<script src="/static/api-docs.js"></script>
+</body>
+</html>
+"""
 
 
 def create_app(
@@ -49,7 +67,7 @@ def create_app(
         description="Online dispute resolution for e-commerce: complaints, negotiation, "
         "mediation, referral. All money is integer fen; all times are ISO 8601 with a zone.",
         openapi_url="/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from our own copy of Swagger UI
         redoc_url=None,
         lifespan=lifespan_for(context),  # type: ignore[arg-type]
     )
@@ -57,17 +75,12 @@ def create_app(
     app.state.clock = clock
     app.state.token_cache = TokenCache()
     app.state.intake = IntakeQueue(context.services)
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=context.settings.secret_key,
-        session_cookie="wq_session",
-        same_site="lax",
-        https_only=context.settings.secure_cookies,
-        max_age=8 * 3600,
-    )
+    app.add_middleware(ServerSessionMiddleware, secure=context.settings.cookies_secure)
     app.add_middleware(LocaleMiddleware)
+    app.add_middleware(AnonymousThrottle)
     if fast_intake:  # outside the session and locale layers, which an API call does not use
         app.add_middleware(FastIntake)
+    app.add_middleware(SecurityHeaders, behind_tls=context.settings.behind_tls)
     errors.install(app)
     app.include_router(api_cases.intake_router)
     # Evidence first: its /cases/{id}/evidence must win over the generic /cases/{id}/{action}.
@@ -82,6 +95,11 @@ def create_app(
     app.include_router(build_tlog_router(lambda: app.state.log_holder.get()))  # noqa: PLW0108
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        """Swagger UI from /static (vendored), started by a file: no CDN, no inline script."""
+        return HTMLResponse(API_DOCS)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(request: Request) -> JSONResponse:

@@ -126,10 +126,11 @@ async def api_principal(request: Request, now: NowDep) -> Principal:
 
 
 def session_principal(request: Request, svc: ServicesDep) -> Principal | None:
-    user_id = request.session.get("user_id")
-    if not isinstance(user_id, str):
-        return None
-    return accounts.principal_for_user(svc, user_id)
+    """Who is signed in to this browser: the live server-side session's account, if active."""
+    from weiquan.web.sessions import session_user_id  # noqa: PLC0415 - sessions import this module
+
+    user_id = session_user_id(request)
+    return accounts.principal_for_user(svc, user_id) if user_id else None
 
 
 ApiPrincipal = Annotated[Principal, Depends(api_principal)]

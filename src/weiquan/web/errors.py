@@ -15,8 +15,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from weiquan.domain.accounts import Principal
 from weiquan.domain.errors import DomainError, TooManyRequests
+from weiquan.domain.throttle import Refused
 from weiquan.services import accounts
-from weiquan.web.i18n import n_
+from weiquan.web.i18n import gettext, n_
+from weiquan.web.sessions import session_user_id
 
 log = logging.getLogger("weiquan.web")
 
@@ -91,8 +93,8 @@ def wants_page(request: Request) -> bool:
 
 
 async def _page_principal(request: Request) -> Principal | None:
-    user_id = request.session.get("user_id") if "session" in request.scope else None
-    if not isinstance(user_id, str):
+    user_id = session_user_id(request)
+    if user_id is None:
         return None
     services = request.app.state.context.services
     return await run_in_threadpool(accounts.principal_for_user, services, user_id)
@@ -110,6 +112,20 @@ async def error_page(request: Request, status: int, message: str) -> Response:
     )
 
 
+def refusal_headers(exc: DomainError) -> dict[str, str]:
+    """A throttle's refusal says when to come back (RFC 9110 Retry-After, in seconds)."""
+    if isinstance(exc, TooManyRequests):
+        return {"Retry-After": str(exc.retry_after_seconds)}
+    return {}
+
+
+def page_message(exc: DomainError) -> str:
+    """The error's sentence in the page's language where it has a translatable template."""
+    if isinstance(exc, Refused):
+        return gettext(exc.template) % exc.params
+    return gettext(exc.message)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
@@ -119,7 +135,7 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, TooManyRequests):
             headers["Retry-After"] = str(exc.retry_after_seconds)
         if wants_page(request):
-            page = await error_page(request, exc.http_status, exc.message)
+            page = await error_page(request, exc.http_status, page_message(exc))
             page.headers.update(headers)
             return page
         return JSONResponse(exc.as_dict(), status_code=exc.http_status, headers=headers)

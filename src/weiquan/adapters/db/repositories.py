@@ -129,6 +129,23 @@ class SqlUserRepository:
             .values(revoked_at=now)
         )
 
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        self._conn.execute(
+            t.users.update().where(t.users.c.id == user_id).values(password_hash=password_hash)
+        )
+
+    def disable(self, user_id: str, *, now: datetime) -> None:
+        self._conn.execute(
+            t.users.update()
+            .where(t.users.c.id == user_id)
+            .values(is_active=False, password_hash="!")  # noqa: S106 - the unusable marker
+        )
+        self._conn.execute(
+            t.api_tokens.update()
+            .where(t.api_tokens.c.user_id == user_id, t.api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
     def _to_record(self, row: Mapping[str, Any], *, with_pii: bool) -> UserRecord:
         pii = {
             name: self._cipher.decrypt(row[f"{name}_enc"])

@@ -19,6 +19,7 @@ from weiquan.adapters.db.repositories import (
     SqlMerchantRepository,
     SqlUserRepository,
 )
+from weiquan.adapters.db.session_repository import SqlSessionRepository
 from weiquan.adapters.db.trust_repositories import (
     SqlGradeRepository,
     SqlPledgeRepository,
@@ -104,6 +105,7 @@ class SqlUnitOfWork:
         self._conn = conn
         self._tx = conn.begin()
         self.users = SqlUserRepository(conn, self._cipher)
+        self.sessions = SqlSessionRepository(conn, self._cipher)
         self.merchants = SqlMerchantRepository(conn)
         self.cases = SqlCaseRepository(conn)
         self.idempotency = SqlIdempotencyRepository(conn)

@@ -18,7 +18,7 @@ from weiquan.domain.errors import DomainError, NotAuthenticated, NotFound
 from weiquan.domain.money import format_fen
 from weiquan.web import labels
 from weiquan.web.i18n import HTML_LANG, current_locale, gettext, ngettext
-from weiquan.web.security import csrf_token
+from weiquan.web.sessions import csrf_token
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES)

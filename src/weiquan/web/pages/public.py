@@ -11,11 +11,15 @@ from fastapi.responses import Response
 from weiquan.adapters.statutes import statute_book
 from weiquan.domain.accounts import Role
 from weiquan.domain.errors import NotAuthenticated, NotFound
-from weiquan.services import accounts, views
-from weiquan.web.deps import PagePrincipal, ServicesDep
+from weiquan.domain.throttle import Refused
+from weiquan.services import throttling, views
+from weiquan.web import sessions
+from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
+from weiquan.web.errors import page_message, refusal_headers
 from weiquan.web.i18n import LANG_COOKIE, LOCALES, gettext
 from weiquan.web.pages.common import redirect, render
 from weiquan.web.security import require_csrf
+from weiquan.web.sessions import client_address
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,26 +60,38 @@ def login_form(
 def login(
     request: Request,
     svc: ServicesDep,
+    now: NowDep,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
     next_url: Annotated[str, Form(alias="next", max_length=500)] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     require_csrf(request, csrf)
+    context = {"username": username, "next_url": next_url}
     try:
-        principal = accounts.authenticate(svc, username=username, password=password)
+        principal = throttling.sign_in(
+            svc,
+            username=username,
+            password=password,
+            address=client_address(request.scope),
+            now=now,
+        )
     except NotAuthenticated:
-        context = {"error": gettext("用户名或密码错误"), "username": username, "next_url": next_url}
+        context["error"] = gettext("用户名或密码错误")
         return render(request, "login.html", None, status_code=401, **context)
-    request.session.clear()  # a fresh session on login defeats session fixation
-    request.session["user_id"] = principal.user_id
+    except Refused as refused:
+        context["error"] = page_message(refused)
+        page = render(request, "login.html", None, status_code=429, **context)
+        page.headers.update(refusal_headers(refused))
+        return page
+    sessions.begin(request, svc, user_id=principal.user_id)  # a new id: no session fixation
     return redirect(local_path(next_url, HOME_OF_ROLE.get(principal.role, "/")))
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+def logout(request: Request, svc: ServicesDep, csrf: Annotated[str, Form()] = "") -> Response:
     require_csrf(request, csrf)
-    request.session.clear()
+    sessions.finish(request, svc)
     return redirect("/")
 
 
