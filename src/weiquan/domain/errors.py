@@ -10,6 +10,8 @@
     │   ├── IllegalTransition         409  exit 5   the lifecycle table forbids this move
     │   └── IdempotencyMismatch       409  exit 5   a reused key with a different request
     ├── IntegrityViolation            500  exit 6   stored data failed a check (tampering, corruption)
+    │   ├── LogRolledBack             500  exit 6   the log on disk is behind what it published
+    │   └── SigningKeyMissing         500  exit 6   the log's signing key is gone; never replaced silently
     └── Unavailable                   503  exit 7   cannot be served just now (shutting down); retry
 
 Entrypoints translate these in one place each (the FastAPI handler and the CLI wrapper);
@@ -98,6 +100,19 @@ class IntegrityViolation(DomainError):
     http_status = 500
     exit_code = 6
     code = "integrity_violation"
+
+
+class LogRolledBack(IntegrityViolation):
+    """The log on disk is behind (or contradicts) a checkpoint it already published: signing
+    now would fork it. Raised at start-up, before anything is signed."""
+
+    code = "log_rolled_back"
+
+
+class SigningKeyMissing(IntegrityViolation):
+    """The log has published checkpoints but its signing key is not where it should be."""
+
+    code = "signing_key_missing"
 
 
 class Unavailable(DomainError):

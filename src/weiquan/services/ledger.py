@@ -81,4 +81,25 @@ def _reconcile(uow: UnitOfWork, log: EventLog) -> None:
         else:
             found = False
         if not found:
-            raise IntegrityViolation(f"日志第 {index} 条在数据库中找不到对应记录")
+            raise IntegrityViolation(
+                f"日志第 {index} 条在数据库中找不到对应记录：数据库可能是从比日志更旧的备份恢复的"
+                f" (log entry {index} has no record in the database, which is older than the "
+                "log: restore the database and the log from the same `weiquan backup`; "
+                "docs/operations.md)"
+            )
+
+
+def recorded_entries(svc: Services, start: int, *, batch_size: int = 1_000) -> list[bytes]:
+    """The entries the database records at log indices ``start`` onwards, rebuilt from their
+    rows (entries are deterministic: the row plus its salt), for re-appending them to a log that
+    was restored from an older copy. Stops at the first index the database does not hold."""
+    entries: list[bytes] = []
+    while True:
+        with svc.uow(readonly=True) as uow:
+            batch = uow.ledger.recorded_from(start + len(entries), limit=batch_size)
+        for item in batch:
+            if item.log_index != start + len(entries):
+                return entries
+            entries.append(entry_bytes(item))
+        if len(batch) < batch_size:
+            return entries

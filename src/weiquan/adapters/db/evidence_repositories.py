@@ -177,6 +177,32 @@ class SqlLedgerRepository:
             _evidence_entry(r._mapping) for r in evidence
         ]
 
+    def unsealed_count(self) -> int:
+        # Both counts read the partial indexes on the unlogged rows, not the tables.
+        total = 0
+        for table in (t.case_events, t.evidence):
+            query = sa.select(sa.func.count()).select_from(table).where(table.c.log_index.is_(None))
+            total += int(self._conn.execute(query).scalar_one())
+        return total
+
+    def recorded_from(self, start: int, *, limit: int) -> list[LoggedEntry]:
+        events = self._conn.execute(
+            sa.select(t.case_events)
+            .where(t.case_events.c.log_index >= start)
+            .order_by(t.case_events.c.log_index)
+            .limit(limit)
+        )
+        evidence = self._conn.execute(
+            sa.select(t.evidence)
+            .where(t.evidence.c.log_index >= start)
+            .order_by(t.evidence.c.log_index)
+            .limit(limit)
+        )
+        merged = [_event_entry(r._mapping) for r in events]
+        merged += [_evidence_entry(r._mapping) for r in evidence]
+        merged.sort(key=lambda entry: entry.log_index or 0)
+        return merged[:limit]
+
 
 def _event_entry(row: Mapping[str, Any]) -> LoggedEntry:
     return LoggedEntry(

@@ -294,6 +294,12 @@ class FileLogStore:
         self._size = grown.size  # last: readers see the new size only once all is in place
         return first
 
+    def root_after(self, entries: Sequence[bytes]) -> bytes:
+        """The root the tree would have with ``entries`` appended; nothing is written."""
+        grown = self._range.copy()
+        grown.append([leaf_hash(entry) for entry in entries])
+        return grown.root()
+
     def _roll_back(self) -> None:
         # After a failed write or fsync the page cache cannot be trusted (the kernel may have
         # dropped the dirty pages), so cut back to the last commit and refuse further writes
