@@ -10,7 +10,9 @@ from typing import Annotated
 
 import typer
 
-from weiquan.adapters.tlog import Ed25519NoteVerifier, HttpTileFetcher
+from weiquan.adapters.tlog import Ed25519NoteVerifier, HttpTileFetcher, KeyStore, TransparencyLog
+from weiquan.bootstrap import published_checkpoints
+from weiquan.cli.common import load_context
 from weiquan.domain.errors import DomainError
 from weiquan.domain.tlog import (
     Checkpoint,
@@ -24,6 +26,7 @@ from weiquan.domain.tlog import (
 )
 from weiquan.domain.tlog.proof_bundle import ConsistencyProofFile, parse_consistency_proof
 from weiquan.domain.tlog.tiles import audit_tiles
+from weiquan.services import ledger
 
 log_app = typer.Typer(
     help="Verify transparency-log proofs and checkpoints (offline or from a log's tiles).",
@@ -179,3 +182,30 @@ def _proof_from_tiles(log_url: str, older: Checkpoint, newer: Checkpoint) -> lis
         return consistency_path(TiledNodeReader(fetcher, newer.size), older.size, newer.size)
     finally:
         fetcher.close()
+
+
+@log_app.command("recover")
+def recover() -> None:
+    """After the data directory was restored from a copy older than the published log: rebuild
+    the missing entries from the database and append them, but only if they reproduce the
+    checkpoint the log already published (nothing is written otherwise)."""
+    context = load_context()
+    settings = context.settings
+    keys = KeyStore(settings.key_dir, name=settings.log_origin)
+    try:
+        # Opened without the published-checkpoint check, which is what this command repairs.
+        with TransparencyLog(
+            settings.log_dir, origin=settings.log_origin, signer=keys.active_signer()
+        ) as tlog:
+            before = tlog.size
+            entries = ledger.recorded_entries(context.services, before)
+            appended = tlog.extend_to_published(published_checkpoints(settings), entries)
+            after = tlog.size
+    except DomainError as error:
+        raise _fail(error.message) from error
+    finally:
+        context.engine.dispose()
+    if not appended:
+        typer.echo(f"OK: the log already holds its published tree ({before} entries)")
+        return
+    typer.echo(f"OK: re-appended {appended} entries from the database; the log holds {after}")

@@ -82,9 +82,11 @@ def judge_worker(beats: Sequence[WorkerBeat], *, now: datetime, limits: HealthLi
     }
     live = [beat for beat in beats if now - beat.heartbeat_at <= limits.worker_stale]
     if not live:
+        last_words = f"; its last problem: {newest.problem}" if newest.problem else ""
         part.reasons.append(
             f"no worker has reported for {_seconds(now, newest.heartbeat_at):.0f} s "
-            f"(limit {limits.worker_stale.total_seconds():.0f} s): the worker is down or stuck"
+            f"(limit {limits.worker_stale.total_seconds():.0f} s): the worker is down or "
+            f"stuck{last_words}"
         )
     for beat in live:
         if beat.problem:

@@ -247,6 +247,17 @@ class TransparencyLog:
             raise IntegrityViolation("the published checkpoint is ahead of the stored tree")
         return checkpoint, note
 
+    def published_size_and_time(self) -> tuple[int, float | None]:
+        """The size of the last published checkpoint and when it was written (epoch seconds);
+        (0, None) before the first one."""
+        path = self._directory / "checkpoint"
+        try:
+            written = path.stat().st_mtime
+        except FileNotFoundError:
+            return 0, None
+        checkpoint, _ = self._published_checkpoint()
+        return checkpoint.size, written
+
     def _check_published_checkpoint(self) -> None:
         """The last checkpoint this log signed must still be a prefix of what is stored."""
         if not (self._directory / "checkpoint").exists():
