@@ -17,10 +17,12 @@ from tests.support.world import NOW, World, complaint
 from weiquan.adapters.blobstore import FilesystemBlobStore
 from weiquan.adapters.db import tables as t
 from weiquan.adapters.tlog.keys import KeyStore
-from weiquan.bootstrap import open_log
+from weiquan.bootstrap import App, open_log
 from weiquan.cli.main import app
+from weiquan.cli.worker_process import publish
 from weiquan.config import Environment, Settings
-from weiquan.domain.errors import LogRolledBack, SigningKeyMissing
+from weiquan.domain.errors import IntegrityViolation, LogRolledBack, SigningKeyMissing
+from weiquan.domain.tlog import open_checkpoint
 from weiquan.services import cases, evidence, ledger
 from weiquan.services.context import Services
 
@@ -274,3 +276,22 @@ def test_a_rotated_key_signs_the_next_checkpoint_and_the_old_one_still_verifies(
     assert len(keys.verifier_keys()) == 2
     file_case_with_evidence(vault, world)
     assert seal(vault, first.settings) == 6
+
+
+def test_a_running_worker_signs_with_the_rotated_key_from_its_next_round(
+    vault: Services, world: World, first: Machine, engine: sa.Engine
+) -> None:
+    context = App(first.settings, engine, vault)
+    file_case_with_evidence(vault, world)
+    with open_log(first.settings, writer=True) as tlog:
+        publish(context, tlog)
+        code, output = first.run("keys", "rotate-log-key")
+        assert code == 0, output
+        keys = KeyStore(first.settings.key_dir, name=first.settings.log_origin)
+        new_key, old_key = keys.verifiers()
+        file_case_with_evidence(vault, world)
+        publish(context, tlog)
+        note = tlog.checkpoint()
+    assert open_checkpoint(note, [new_key]).size == 6
+    with pytest.raises(IntegrityViolation):
+        open_checkpoint(note, [old_key])
