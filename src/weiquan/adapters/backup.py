@@ -400,13 +400,18 @@ def restore_snapshot(
     }
     with _log_writer_lock(deployment.log_dir):
         occupied = [path for path in places.values() if path.exists() and any(path.iterdir())]
-        if occupied and not replace:
+        database_in_use = _database_has_schema(deployment)
+        if (occupied or database_in_use) and not replace:
+            held = [*map(str, occupied), *(["the database"] if database_in_use else [])]
             raise Conflict(
-                f"{', '.join(map(str, occupied))} already hold data: pass --replace to move "
-                "them aside (nothing is deleted)"
+                f"{', '.join(held)} already hold data: pass --replace to move the files aside "
+                "(nothing is deleted; a SQLite database is copied aside, a PostgreSQL one is "
+                "replaced: take a `weiquan backup` of it first)"
             )
         for path in occupied:
             path.rename(path.with_name(f"{path.name}.pre-restore-{stamp}"))
+        if database_in_use and deployment.is_sqlite:
+            _copy_sqlite_aside(deployment, stamp)
         for name, path in places.items():
             if (source / name).exists():
                 _copy_tree(source / name, path, progress, f"restoring {name}")
@@ -434,6 +439,29 @@ def _log_writer_lock(log_dir: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def _database_has_schema(deployment: Deployment) -> bool:
+    if deployment.is_sqlite:
+        path = sa.engine.make_url(deployment.database_url).database
+        if not path or not Path(path).exists():
+            return False
+    engine = sa.create_engine(deployment.database_url, poolclass=sa.pool.NullPool)
+    try:
+        return sa.inspect(engine).has_table("alembic_version")
+    finally:
+        engine.dispose()
+
+
+def _copy_sqlite_aside(deployment: Deployment, stamp: str) -> None:
+    path = Path(str(sa.engine.make_url(deployment.database_url).database))
+    source = sqlite3.connect(path)
+    aside = sqlite3.connect(path.with_name(f"{path.name}.pre-restore-{stamp}"))
+    try:
+        source.backup(aside)
+    finally:
+        aside.close()
+        source.close()
 
 
 def _restore_database(deployment: Deployment, dump: Path, progress: Progress) -> None:

@@ -96,6 +96,7 @@ class Heartbeat:
 
     def round_done(self, job: str, *, at: datetime, problem: str | None) -> None:
         before = self._problem()
+        first = (self.last_sweep_at if job == "sweep" else self.last_seal_at) is None
         if problem is None:
             self.problems.pop(job, None)
             if job == "sweep":
@@ -107,7 +108,7 @@ class Heartbeat:
         changed = self._problem() != before
         if changed:
             self.problem_since = at if self.problems else None
-        if changed or time.monotonic() >= self._next:
+        if changed or (first and problem is None) or time.monotonic() >= self._next:
             self.send(at)
 
     def send(self, at: datetime) -> None:
