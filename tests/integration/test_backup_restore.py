@@ -191,9 +191,13 @@ def test_restoring_an_older_copy_in_place_is_refused_to_sign_with_the_reason(
     file_case_with_evidence(vault, world)
     published = seal(vault, first.settings)  # the log published 6 entries after the backup
 
+    code, output = first.run("restore", str(tmp_path / "snapshot"))
+    assert code == 5  # the current data is not replaced unless asked to
+    assert "pass --replace" in output
     code, output = first.run("restore", "--replace", str(tmp_path / "snapshot"))
     assert code == 6, output
     assert "refuse to sign" in output
+    assert list(first.settings.data_dir.glob("tlog.pre-restore-*"))  # moved aside, not deleted
     assert f"already published a checkpoint for {published}" in output
     code, output = first.run("worker", "--once")
     assert code == 6
