@@ -152,6 +152,7 @@ def _dump_sqlite(deployment: Deployment, dest: Path, progress: Progress) -> tupl
     finally:
         copy.close()
         source.close()
+    target.chmod(0o600)  # personal data, even if encrypted: the owner only
     return target.name, recorded, revision
 
 
@@ -187,7 +188,6 @@ def _dump_postgres(deployment: Deployment, dest: Path, progress: Progress) -> tu
             recorded, revision = _recorded_and_revision(
                 lambda sql: conn.exec_driver_sql(sql)  # noqa: PLW0108
             )
-            size = conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar()
             command = [
                 _tool("pg_dump"),
                 "--format=custom",
@@ -196,9 +196,12 @@ def _dump_postgres(deployment: Deployment, dest: Path, progress: Progress) -> tu
                 f"--file={target}",
                 f"--dbname={dsn}",
             ]
-            _run_watching(command, env, target, progress("database (pg_dump)", size))
+            advance = progress("database (pg_dump)", None)
+            copied = _run_watching(command, env, target, advance)
+            advance(target.stat().st_size - copied)  # the part written after the last look
     finally:
         engine.dispose()
+    target.chmod(0o600)
     return target.name, recorded, revision
 
 
@@ -211,8 +214,9 @@ def _tool(name: str) -> str:
 
 def _run_watching(
     command: list[str], env: dict[str, str], output: Path | None, advance: Callable[[int], object]
-) -> None:
-    """Run a PostgreSQL tool, advancing the bar by the growth of its output file."""
+) -> int:
+    """Run a PostgreSQL tool, advancing the bar by the growth of its output file; returns the
+    bytes counted."""
     stderr: list[bytes] = []
     with subprocess.Popen(  # noqa: S603 - our own argument list, no shell
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -233,6 +237,7 @@ def _run_watching(
     if process.returncode != 0:
         text = b"".join(stderr).decode(errors="replace").strip()
         raise IntegrityViolation(f"{Path(command[0]).name} failed: {text}")
+    return seen
 
 
 def _copy_log(deployment: Deployment, target: Path, size: int, progress: Progress) -> bytes:
@@ -490,4 +495,6 @@ def _restore_database(deployment: Deployment, dump: Path, progress: Progress) ->
         f"--dbname={dsn}",
         str(dump),
     ]
-    _run_watching(command, env, None, progress("restoring the database (pg_restore)", None))
+    advance = progress("restoring the database (pg_restore)", dump.stat().st_size)
+    _run_watching(command, env, None, advance)
+    advance(dump.stat().st_size)
