@@ -202,6 +202,9 @@ def test_restoring_an_older_copy_in_place_is_refused_to_sign_with_the_reason(
     code, output = first.run("worker", "--once")
     assert code == 6
     assert "refusing to sign" in output
+    code, output = first.run("serve")  # refused before a web process or worker starts
+    assert code == 6
+    assert "refusing to sign" in output
     with pytest.raises(LogRolledBack, match="weiquan log recover"):
         open_log(first.settings, writer=True)
 
