@@ -110,7 +110,7 @@ def test_health_is_degraded_when_records_wait_longer_than_the_sealing_limit(
     assert body["worker"]["status"] == "ok"
     assert body["log"]["unsealed"] == 2
     assert body["reasons"] == [
-        "log: 2 record(s) wait to be sealed and the log has been sealed not for 45 s (limit 30 s)"
+        "log: 2 record(s) wait to be sealed and the log has not been sealed for 45 s (limit 30 s)"
     ]
 
 

@@ -119,9 +119,13 @@ def judge_log(
             f"{facts.size}: the log was restored from an older copy than the database"
         )
     if facts.unsealed and (last_seal is None or now - last_seal > limits.seal_lag):
-        since = "never" if last_seal is None else f"not for {_seconds(now, last_seal):.0f} s"
+        since = (
+            "has never been sealed"
+            if last_seal is None
+            else f"has not been sealed for {_seconds(now, last_seal):.0f} s"
+        )
         part.reasons.append(
-            f"{facts.unsealed} record(s) wait to be sealed and the log has been sealed {since} "
+            f"{facts.unsealed} record(s) wait to be sealed and the log {since} "
             f"(limit {limits.seal_lag.total_seconds():.0f} s)"
         )
     return part
