@@ -302,3 +302,14 @@ def test_a_running_worker_signs_with_the_rotated_key_from_its_next_round(
     assert open_checkpoint(note, [new_key]).size == 6
     with pytest.raises(IntegrityViolation):
         open_checkpoint(note, [old_key])
+
+
+def test_a_backup_of_a_database_that_cannot_be_reached_says_so_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    url = "postgresql+psycopg://nobody:secret@127.0.0.1:9/none?connect_timeout=1"
+    code, output = machine(url, tmp_path).run("backup", str(tmp_path / "snapshot"))
+    assert code == 7
+    assert "cannot use the database" in output
+    assert "secret" not in output
+    assert not (tmp_path / "snapshot" / "manifest.json").exists()

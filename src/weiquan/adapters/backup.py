@@ -45,7 +45,13 @@ import sqlalchemy as sa
 
 from weiquan.adapters.tlog.files import write_atomically
 from weiquan.adapters.tlog.store import FileLogStore
-from weiquan.domain.errors import Conflict, IntegrityViolation, NotFound, ValidationFailed
+from weiquan.domain.errors import (
+    Conflict,
+    IntegrityViolation,
+    NotFound,
+    Unavailable,
+    ValidationFailed,
+)
 from weiquan.domain.tlog import EMPTY_ROOT
 
 FORMAT = "weiquan-backup/1"
@@ -93,7 +99,31 @@ class SnapshotSummary:
 # -- backup -------------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _plain_errors(deployment: Deployment) -> Iterator[None]:
+    """Database and file-system failures as errors a person can act on, not tracebacks."""
+    try:
+        yield
+    except sa.exc.SQLAlchemyError as error:
+        where = sa.engine.make_url(deployment.database_url).render_as_string(hide_password=True)
+        raise Unavailable(
+            f"cannot use the database {where} ({type(error).__name__}): check that it exists "
+            "and WEIQUAN_DATABASE_URL"
+        ) from error
+    except sqlite3.Error as error:
+        raise IntegrityViolation(f"SQLite could not copy the database: {error}") from error
+    except OSError as error:
+        raise Unavailable(f"{error.strerror}: {error.filename}") from error
+
+
 def create_snapshot(
+    deployment: Deployment, dest: Path, *, now: datetime, progress: Progress
+) -> SnapshotSummary:
+    with _plain_errors(deployment):
+        return _create_snapshot(deployment, dest, now=now, progress=progress)
+
+
+def _create_snapshot(
     deployment: Deployment, dest: Path, *, now: datetime, progress: Progress
 ) -> SnapshotSummary:
     if dest.exists() and any(dest.iterdir()):
@@ -383,6 +413,20 @@ def restore_snapshot(
 ) -> SnapshotSummary:
     """Put a checked snapshot in place of the deployment's state. The server and worker must be
     stopped; existing files are moved aside (``*.pre-restore-<stamp>``), never deleted."""
+    with _plain_errors(deployment):
+        return _restore_snapshot(
+            deployment, source, replace=replace, stamp=stamp, progress=progress
+        )
+
+
+def _restore_snapshot(
+    deployment: Deployment,
+    source: Path,
+    *,
+    replace: bool,
+    stamp: str,
+    progress: Progress,
+) -> SnapshotSummary:
     manifest = verify_snapshot(source, progress)
     kind = "sqlite" if deployment.is_sqlite else "postgresql"
     if manifest["database"]["kind"] != kind:
