@@ -4,6 +4,8 @@ the log's refusal to sign after a restore that would fork it."""
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -313,3 +315,39 @@ def test_a_backup_of_a_database_that_cannot_be_reached_says_so_without_a_traceba
     assert "cannot use the database" in output
     assert "secret" not in output
     assert not (tmp_path / "snapshot" / "manifest.json").exists()
+
+
+def test_a_backup_taken_while_complaints_are_filed_and_sealed_restores_consistently(
+    vault: Services, world: World, first: Machine, empty_database: str, tmp_path: Path
+) -> None:
+    stop = threading.Event()
+
+    def intake() -> None:  # the server at work: filing, and the worker sealing
+        with open_log(first.settings, writer=True) as tlog:
+            while not stop.is_set():
+                cases.file_complaint(vault, complaint(world.shop_a), principal=world.bob, now=NOW)
+                ledger.publish(vault, tlog)
+
+    file_case_with_evidence(vault, world)
+    busy = threading.Thread(target=intake)
+    busy.start()
+    try:
+        time.sleep(0.5)
+        code, output = first.run("backup", str(tmp_path / "snapshot"))
+    finally:
+        stop.set()
+        busy.join(timeout=60)
+    assert code == 0, output
+
+    second = machine(empty_database, tmp_path / "second")
+    code, output = second.run("restore", str(tmp_path / "snapshot"))
+    assert code == 0, output
+    code, output = second.run("worker", "--once")
+    assert code == 0, output  # every logged entry has its row, every row gets sealed
+    restored = engine_for(empty_database)
+    with restored.connect() as conn:
+        events = conn.execute(sa.select(t.case_events.c.log_index)).scalars().all()
+        files = conn.execute(sa.select(t.evidence.c.log_index)).scalars().all()
+    restored.dispose()
+    size, _ = log_state(second.settings)
+    assert sorted([*events, *files]) == list(range(size))

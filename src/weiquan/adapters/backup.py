@@ -170,14 +170,11 @@ def _dump_sqlite(deployment: Deployment, dest: Path, progress: Progress) -> tupl
         page_size = source.execute("PRAGMA page_size").fetchone()[0]
         total = source.execute("PRAGMA page_count").fetchone()[0] * page_size
         advance = progress("database (SQLite online backup)", total)
-        copied = [0]
-
-        def step(_status: int, remaining: int, pages: int) -> None:
-            done = (pages - remaining) * page_size
-            advance(done - copied[0])
-            copied[0] = done
-
-        source.backup(copy, pages=256, progress=step)
+        # One step, in one read transaction: in WAL mode writers carry on meanwhile. Copying in
+        # several steps would restart from the first page whenever another connection writes,
+        # which under steady intake need never finish.
+        source.backup(copy)
+        advance(total)
         recorded, revision = _recorded_and_revision(copy.execute)
     finally:
         copy.close()
