@@ -81,7 +81,7 @@ class Server:
         self.process = subprocess.Popen(
             [WEIQUAN, "serve", "--port", port], env=self.env, stdout=self.log, stderr=self.log
         )
-        _until(self._healthy, "the server answers")
+        _until(self._healthy, "the server answers", timeout=60)
         token = httpx.post(
             f"{self.url}/api/v1/auth/token",
             json={"username": "alice", "password": DEMO_PASSWORD},
