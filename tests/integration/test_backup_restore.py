@@ -351,3 +351,16 @@ def test_a_backup_taken_while_complaints_are_filed_and_sealed_restores_consisten
     restored.dispose()
     size, _ = log_state(second.settings)
     assert sorted([*events, *files]) == list(range(size))
+
+
+def test_a_database_restored_alone_from_an_older_copy_stops_worker_once_with_the_reason(
+    vault: Services, world: World, first: Machine, engine: sa.Engine
+) -> None:
+    file_case_with_evidence(vault, world)
+    seal(vault, first.settings)
+    with engine.begin() as conn:  # as if the database came back from before the evidence
+        conn.execute(sa.delete(t.custody_events))
+        conn.execute(sa.delete(t.evidence))
+    code, output = first.run("worker", "--once")
+    assert code == 6
+    assert "has no record in the database, which is older than the log" in output

@@ -159,7 +159,10 @@ def worker(
             heartbeat.round_done("start", at=now_utc(), problem=describe(exc))
             raise _fail(exc) from exc
         if once:
-            taken, published = sweep_and_publish(ctx, tlog, now=now_utc())
+            try:
+                taken, published = sweep_and_publish(ctx, tlog, now=now_utc())
+            except DomainError as exc:  # e.g. a database older than the log: say so, exit ≠ 0
+                raise _fail(exc) from exc
             _print_steps(taken)
             console.print(f"{len(taken)} case(s) moved on; {published} log entries appended")
             return
