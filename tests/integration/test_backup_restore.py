@@ -25,7 +25,7 @@ from weiquan.cli.worker_process import publish
 from weiquan.config import Environment, Settings
 from weiquan.domain.errors import IntegrityViolation, LogRolledBack, SigningKeyMissing
 from weiquan.domain.tlog import open_checkpoint
-from weiquan.services import cases, evidence, ledger
+from weiquan.services import cases, evidence, health, ledger
 from weiquan.services.context import Services
 
 runner = CliRunner()
@@ -207,6 +207,9 @@ def test_restoring_an_older_copy_in_place_is_refused_to_sign_with_the_reason(
     code, output = first.run("serve")  # refused before a web process or worker starts
     assert code == 6
     assert "refusing to sign" in output
+    (beat,) = health.database_side(vault).beats  # and /healthz hears why
+    assert beat.problem is not None
+    assert beat.problem.startswith("start: log_rolled_back: refusing to sign")
     with pytest.raises(LogRolledBack, match="weiquan log recover"):
         open_log(first.settings, writer=True)
 
