@@ -367,3 +367,40 @@ def test_a_database_restored_alone_from_an_older_copy_stops_worker_once_with_the
     code, output = first.run("worker", "--once")
     assert code == 6
     assert "has no record in the database, which is older than the log" in output
+
+
+def test_a_new_machine_told_the_last_published_checkpoint_refuses_an_older_backup(
+    vault: Services, world: World, first: Machine, empty_database: str, tmp_path: Path
+) -> None:
+    file_case_with_evidence(vault, world)
+    seal(vault, first.settings)
+    assert first.run("backup", str(tmp_path / "snapshot"))[0] == 0
+    file_case_with_evidence(vault, world)
+    seal(vault, first.settings)
+    saved = tmp_path / "last-published.checkpoint"  # kept off the machine, or from a mirror
+    saved.write_bytes((first.settings.log_dir / "checkpoint").read_bytes())
+
+    second = machine(empty_database, tmp_path / "second")
+    assert second.run("restore", str(tmp_path / "snapshot"))[0] == 0  # nothing to compare yet
+    code, output = second.run("log", "remember", str(saved))
+    assert code == 0, output
+    assert "now records 6 entries" in output
+    code, output = second.run("worker", "--once")
+    assert code == 6
+    assert "already published a checkpoint for 6" in output
+
+
+def test_a_checkpoint_signed_by_another_key_is_not_remembered(
+    vault: Services, world: World, first: Machine, tmp_path: Path
+) -> None:
+    file_case_with_evidence(vault, world)
+    seal(vault, first.settings)
+    stranger = machine(f"sqlite:///{tmp_path / 'stranger.db'}", tmp_path / "stranger")
+    with open_log(stranger.settings, writer=True) as other:
+        other.append_many([b"{}"] * 9)
+    forged = stranger.settings.log_dir / "checkpoint"
+    code, output = first.run("log", "remember", str(forged))
+    assert code == 1
+    assert "FAILED" in output
+    with open_log(first.settings, writer=True) as tlog:  # still signs: nothing was recorded
+        assert tlog.size == 3

@@ -12,7 +12,7 @@ import typer
 
 from weiquan.adapters.tlog import Ed25519NoteVerifier, HttpTileFetcher, KeyStore, TransparencyLog
 from weiquan.bootstrap import published_checkpoints
-from weiquan.cli.common import load_context
+from weiquan.cli.common import load_context, load_settings
 from weiquan.domain.errors import DomainError
 from weiquan.domain.tlog import (
     Checkpoint,
@@ -209,3 +209,41 @@ def recover() -> None:
         typer.echo(f"OK: the log already holds its published tree ({before} entries)")
         return
     typer.echo(f"OK: re-appended {appended} entries from the database; the log holds {after}")
+
+
+@log_app.command("remember")
+def remember(
+    checkpoint: Annotated[
+        str,
+        typer.Argument(
+            help="A checkpoint this log published: a saved file, or a mirror's tiles prefix "
+            "(https://mirror/log), whose /checkpoint is fetched"
+        ),
+    ],
+) -> None:
+    """Record a checkpoint this log published as the highest one (in WEIQUAN_LOG_STATE_DIR), so
+    that the worker refuses to sign any tree behind it: the first step of a restore on a new
+    machine, whose state directory does not know what was published."""
+    settings = load_settings()
+    if checkpoint.startswith(("http://", "https://")):
+        fetcher = HttpTileFetcher(checkpoint)
+        try:
+            note = fetcher.checkpoint()
+        except DomainError as error:
+            raise _fail(error.message) from error
+        finally:
+            fetcher.close()
+    else:
+        note = _read(Path(checkpoint))
+    published = published_checkpoints(settings)
+    try:
+        verifiers = KeyStore(settings.key_dir, name=settings.log_origin).verifiers()
+        opened = open_checkpoint(note, verifiers, origin=settings.log_origin)
+        before = published.load()
+        published.record(opened, note)
+    except DomainError as error:
+        raise _fail(error.message) from error
+    if before is not None and before[0].size >= opened.size:
+        typer.echo(f"OK: {published.path} already records {before[0].size} entries")
+        return
+    typer.echo(f"OK: {published.path} now records {opened.size} entries")
