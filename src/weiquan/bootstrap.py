@@ -17,8 +17,8 @@ from weiquan.adapters.db.pii_keys import count_under_key
 from weiquan.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from weiquan.adapters.holiday_calendar import YearFilesCalendar
 from weiquan.adapters.throttle import throttle_for
-from weiquan.adapters.tlog.keys import KeyStore
-from weiquan.adapters.tlog.log import TransparencyLog
+from weiquan.adapters.tlog.log import TransparencyLog, open_transparency_log
+from weiquan.adapters.tlog.published import PublishedCheckpoints
 from weiquan.adapters.tlog.timestamping import HttpTimestampAuthority
 from weiquan.config import DEV_PII_KEY, Environment, Settings
 from weiquan.domain.rules import MemoisedCalendar
@@ -112,9 +112,18 @@ def known_regions() -> frozenset[str]:
 def open_log(settings: Settings, *, writer: bool) -> TransparencyLog:
     """The writer (one process: the worker) signs checkpoints; other processes only read."""
     if writer:
-        signer = KeyStore(settings.key_dir, name=settings.log_origin).active_signer()
-        return TransparencyLog(settings.log_dir, origin=settings.log_origin, signer=signer)
+        log, _ = open_transparency_log(
+            settings.log_dir,
+            settings.key_dir,
+            origin=settings.log_origin,
+            published=published_checkpoints(settings),
+        )
+        return log
     return TransparencyLog.reader(settings.log_dir, origin=settings.log_origin)
+
+
+def published_checkpoints(settings: Settings) -> PublishedCheckpoints:
+    return PublishedCheckpoints(settings.published_state_dir, origin=settings.log_origin)
 
 
 def timestamp_if_configured(context: App, tlog: TransparencyLog) -> None:

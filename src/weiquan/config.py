@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 
@@ -72,6 +73,14 @@ class Settings(BaseSettings):
     log_origin: str = "localhost/weiquan"
     # Signing keys live outside the database (and outside backups of it), by default in data_dir.
     log_key_dir: Path | None = None
+    # Where the highest checkpoint the log ever published is kept, so that a restore of data_dir
+    # cannot roll it back: outside data_dir and its backups. Default: $XDG_STATE_HOME/weiquan
+    # in production; data_dir/log-state in development and tests (one directory per checkout).
+    log_state_dir: Path | None = None
+    # /healthz: the worker is unhealthy when it has not reported for this long, and the log when
+    # records have waited this long to be sealed.
+    health_worker_stale_seconds: float = Field(default=60.0, ge=1, le=86_400)
+    health_seal_lag_seconds: float = Field(default=60.0, ge=1, le=86_400)
     # An RFC 3161 time-stamping authority; when set, each new checkpoint is dated by it.
     tsa_url: str | None = None
     # The worker sweeps deadlines this often, and seals new records into the log this often.
@@ -161,6 +170,15 @@ class Settings(BaseSettings):
     @property
     def log_dir(self) -> Path:
         return self.data_dir / "tlog"
+
+    @property
+    def published_state_dir(self) -> Path:
+        if self.log_state_dir is not None:
+            return self.log_state_dir
+        if self.env is Environment.PRODUCTION:
+            base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+            return Path(base) / "weiquan"
+        return self.data_dir / "log-state"
 
     @property
     def key_dir(self) -> Path:

@@ -69,7 +69,8 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
         if server.poll() is not None:
             raise RuntimeError("the server stopped while starting")
         try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+            # 503 until the worker has reported: answering is what this waits for.
+            if httpx.get(f"{url}/healthz", timeout=2).status_code in {200, 503}:
                 return
         except httpx.TransportError:
             pass

@@ -39,11 +39,14 @@ def count_rows(engine: sa.Engine, table: sa.Table) -> int:
         return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
-def test_health_reports_the_database_ok(client: TestClient) -> None:
+def test_health_reports_the_database_ok_and_a_missing_worker_as_degraded(
+    client: TestClient,
+) -> None:
     response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json()["status"] == "ok"
+    assert response.status_code == 503
+    assert response.json()["status"] == "degraded"
     assert response.json()["database"] == "ok"
+    assert response.json()["worker"]["status"] == "unhealthy"
 
 
 def test_health_is_degraded_with_503_when_the_database_is_unreachable() -> None:
@@ -58,6 +61,7 @@ def test_health_is_degraded_with_503_when_the_database_is_unreachable() -> None:
         "status": "degraded",
         "database": "unreachable",
         "version": response.json()["version"],
+        "reasons": ["the database is unreachable"],
     }
 
 

@@ -81,7 +81,7 @@ class Server:
         self.process = subprocess.Popen(
             [WEIQUAN, "serve", "--port", port], env=self.env, stdout=self.log, stderr=self.log
         )
-        _until(self._healthy, "the server answers")
+        _until(self._healthy, "the server answers", timeout=60)
         token = httpx.post(
             f"{self.url}/api/v1/auth/token",
             json={"username": "alice", "password": DEMO_PASSWORD},
@@ -91,9 +91,13 @@ class Server:
     def _healthy(self) -> bool:
         assert self.process.poll() is None, "the server stopped while starting"
         try:
-            return httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
+            # Answering is enough here: 503 until the worker has reported and sealed the demo.
+            return httpx.get(f"{self.url}/healthz", timeout=2).status_code in {200, 503}
         except httpx.TransportError:
             return False
+
+    def healthy(self) -> bool:
+        return httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
 
     def log_size(self) -> int:
         response = httpx.get(f"{self.url}/log/checkpoint")
@@ -130,6 +134,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
 def test_the_worker_beside_the_server_seals_a_new_complaint_within_seconds(server: Server) -> None:
     _until(lambda: server.log_size() > 0, "the demo's records are in the log")
+    _until(server.healthy, "the worker has reported and /healthz says ok", timeout=60)
     before = server.log_size()
     case_id = server.file_complaint()
     _until(lambda: server.log_size() >= before + 2, "the complaint's two events are logged")

@@ -28,7 +28,7 @@ PNG = (
 
 @pytest.fixture
 def log(tmp_path: Path) -> Iterator[TransparencyLog]:
-    signer = KeyStore(tmp_path / "keys", name=ORIGIN).active_signer()
+    signer = KeyStore(tmp_path / "keys", name=ORIGIN).create_first_key()
     with TransparencyLog(tmp_path / "log", origin=ORIGIN, signer=signer) as opened:
         yield opened
 
@@ -156,7 +156,7 @@ def test_a_log_shorter_than_the_database_remembers_is_an_integrity_violation(
 ) -> None:
     _case_with_evidence(services, world)
     ledger.publish(services, log)
-    signer = KeyStore(tmp_path / "other-keys", name=ORIGIN).active_signer()
+    signer = KeyStore(tmp_path / "other-keys", name=ORIGIN).create_first_key()
     with (
         TransparencyLog(tmp_path / "empty-log", origin=ORIGIN, signer=signer) as empty,
         pytest.raises(IntegrityViolation),

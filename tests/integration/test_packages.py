@@ -50,7 +50,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 @pytest.fixture
 def keys(tmp_path: Path) -> KeyStore:
-    return KeyStore(tmp_path / "keys", name=ORIGIN)
+    store = KeyStore(tmp_path / "keys", name=ORIGIN)
+    store.create_first_key()
+    return store
 
 
 @pytest.fixture
@@ -319,6 +321,7 @@ def valid(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[bytes, str
     svc = make_services(engine_for(url), ChinaWorkdayCalendar())
     world = build_world(svc)
     keys = KeyStore(folder / "keys", name=ORIGIN)
+    keys.create_first_key()
     with TransparencyLog(folder / "log", origin=ORIGIN, signer=keys.active_signer()) as log:
         case_id = _mediated_case(svc, world)
         ledger.publish(svc, log)
@@ -533,7 +536,7 @@ def test_a_checkpoint_with_a_bad_signature_fails(valid: tuple[bytes, str], tmp_p
 def test_verifying_with_another_key_fails_as_an_unknown_key(
     valid: tuple[bytes, str], tmp_path: Path
 ) -> None:
-    other = KeyStore(tmp_path / "other-keys", name=ORIGIN).verifier_keys()[0]
+    other = KeyStore(tmp_path / "other-keys", name=ORIGIN).create_first_key().verifier_key()
     failure = _failure(valid[0], tmp_path, other)
     assert failure.check == "unknown_key"
     assert "unknown key" in failure.message

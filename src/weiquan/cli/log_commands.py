@@ -10,7 +10,9 @@ from typing import Annotated
 
 import typer
 
-from weiquan.adapters.tlog import Ed25519NoteVerifier, HttpTileFetcher
+from weiquan.adapters.tlog import Ed25519NoteVerifier, HttpTileFetcher, KeyStore, TransparencyLog
+from weiquan.bootstrap import published_checkpoints
+from weiquan.cli.common import load_context, load_settings
 from weiquan.cli.verify import check_package
 from weiquan.domain.errors import DomainError
 from weiquan.domain.package_verify import PackageSummary, later_case_events
@@ -26,6 +28,7 @@ from weiquan.domain.tlog import (
 )
 from weiquan.domain.tlog.proof_bundle import ConsistencyProofFile, parse_consistency_proof
 from weiquan.domain.tlog.tiles import audit_tiles
+from weiquan.services import ledger
 
 log_app = typer.Typer(
     help="Verify transparency-log proofs and checkpoints (offline or from a log's tiles).",
@@ -216,3 +219,68 @@ def _proof_from_tiles(log_url: str, older: Checkpoint, newer: Checkpoint) -> lis
         return consistency_path(TiledNodeReader(fetcher, newer.size), older.size, newer.size)
     finally:
         fetcher.close()
+
+
+@log_app.command("recover")
+def recover() -> None:
+    """After the data directory was restored from a copy older than the published log: rebuild
+    the missing entries from the database and append them, but only if they reproduce the
+    checkpoint the log already published (nothing is written otherwise)."""
+    context = load_context()
+    settings = context.settings
+    keys = KeyStore(settings.key_dir, name=settings.log_origin)
+    try:
+        # Opened without the published-checkpoint check, which is what this command repairs.
+        with TransparencyLog(
+            settings.log_dir, origin=settings.log_origin, signer=keys.active_signer()
+        ) as tlog:
+            before = tlog.size
+            entries = ledger.recorded_entries(context.services, before)
+            appended = tlog.extend_to_published(published_checkpoints(settings), entries)
+            after = tlog.size
+    except DomainError as error:
+        raise _fail(error.message) from error
+    finally:
+        context.engine.dispose()
+    if not appended:
+        typer.echo(f"OK: the log already holds its published tree ({before} entries)")
+        return
+    typer.echo(f"OK: re-appended {appended} entries from the database; the log holds {after}")
+
+
+@log_app.command("remember")
+def remember(
+    checkpoint: Annotated[
+        str,
+        typer.Argument(
+            help="A checkpoint this log published: a saved file, or a mirror's tiles prefix "
+            "(https://mirror/log), whose /checkpoint is fetched"
+        ),
+    ],
+) -> None:
+    """Record a checkpoint this log published as the highest one (in WEIQUAN_LOG_STATE_DIR), so
+    that the worker refuses to sign any tree behind it: the first step of a restore on a new
+    machine, whose state directory does not know what was published."""
+    settings = load_settings()
+    if checkpoint.startswith(("http://", "https://")):
+        fetcher = HttpTileFetcher(checkpoint)
+        try:
+            note = fetcher.checkpoint()
+        except DomainError as error:
+            raise _fail(error.message) from error
+        finally:
+            fetcher.close()
+    else:
+        note = _read(Path(checkpoint))
+    published = published_checkpoints(settings)
+    try:
+        verifiers = KeyStore(settings.key_dir, name=settings.log_origin).verifiers()
+        opened = open_checkpoint(note, verifiers, origin=settings.log_origin)
+        before = published.load()
+        published.record(opened, note)
+    except DomainError as error:
+        raise _fail(error.message) from error
+    if before is not None and before[0].size >= opened.size:
+        typer.echo(f"OK: {published.path} already records {before[0].size} entries")
+        return
+    typer.echo(f"OK: {published.path} now records {opened.size} entries")

@@ -14,17 +14,19 @@ import typer
 from rich.console import Console
 
 from weiquan.adapters.crypto import new_key_entry
+from weiquan.adapters.tlog.keys import KeyStore
 from weiquan.bootstrap import App, open_log, production_blockers
 from weiquan.cli.assess import assess_command, law_app
+from weiquan.cli.backup_commands import backup_command, restore_command
 from weiquan.cli.common import load_context, load_settings
 from weiquan.cli.log_commands import log_app
 from weiquan.cli.text_commands import text_app
 from weiquan.cli.trust_commands import trust_app
 from weiquan.cli.verify import verify_command
-from weiquan.cli.worker_process import Companion, WorkerLoop, sweep_and_publish
-from weiquan.config import DEV_PII_KEY, Environment
+from weiquan.cli.worker_process import Companion, Heartbeat, WorkerLoop, describe, sweep_and_publish
+from weiquan.config import DEV_PII_KEY, Environment, Settings
 from weiquan.domain.accounts import Role
-from weiquan.domain.errors import DomainError
+from weiquan.domain.errors import Conflict, DomainError
 from weiquan.services import accounts, readiness
 from weiquan.services import worker as worker_service
 
@@ -46,6 +48,8 @@ app.add_typer(law_app, name="law")
 app.add_typer(log_app, name="log")
 app.add_typer(text_app, name="text")
 app.command("verify")(verify_command)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 app.add_typer(trust_app, name="trust")
 
 console = Console(stderr=True)
@@ -94,7 +98,10 @@ def serve(
     seals new records into the transparency log (restarted if it stops)."""
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
-    _refuse_unsafe_production(load_context())  # fail fast, with the reason, before uvicorn
+    context = load_context()  # fail fast on bad settings before uvicorn starts
+    _refuse_unsafe_production(context)  # … and on unsafe production data, with the reason
+    if not no_worker:
+        _refuse_a_log_that_cannot_be_signed(context.settings)
     companion = None if no_worker else Companion().start()
     try:
         uvicorn.run(
@@ -112,6 +119,19 @@ def serve(
     finally:
         if companion is not None:
             companion.stop()
+
+
+def _refuse_a_log_that_cannot_be_signed(settings: Settings) -> None:
+    """The worker's start-up checks, run once before serving: a log behind what it published
+    (a restore), or a missing signing key, stops ``serve`` with the reason, not a worker that
+    restarts forever."""
+    try:
+        with open_log(settings, writer=True):
+            pass
+    except Conflict:
+        return  # a worker is running already and holds the log: it passed these checks
+    except DomainError as exc:
+        raise _fail(exc) from exc
 
 
 @app.command()
@@ -139,9 +159,19 @@ def worker(
     if ctx.settings.is_sqlite and not once and parent_pid is None:
         console.print("[yellow]SQLite: run a single worker process.[/yellow]")
     with contextlib.ExitStack() as stack:
-        tlog = None if no_log else stack.enter_context(open_log(ctx.settings, writer=True))
+        stack.callback(ctx.engine.dispose)
+        try:
+            tlog = None if no_log else stack.enter_context(open_log(ctx.settings, writer=True))
+        except DomainError as exc:
+            # Told to /healthz as well: a worker that refuses must not look like one that is ok.
+            heartbeat = Heartbeat(ctx, writes_log=True, started_at=now_utc())
+            heartbeat.round_done("start", at=now_utc(), problem=describe(exc))
+            raise _fail(exc) from exc
         if once:
-            taken, published = sweep_and_publish(ctx, tlog, now=now_utc())
+            try:
+                taken, published = sweep_and_publish(ctx, tlog, now=now_utc())
+            except DomainError as exc:  # e.g. a database older than the log: say so, exit ≠ 0
+                raise _fail(exc) from exc
             _print_steps(taken)
             console.print(f"{len(taken)} case(s) moved on; {published} log entries appended")
             return
@@ -286,6 +316,52 @@ def new_secret() -> None:
 def new_pii_key(key_id: Annotated[str, typer.Argument()] = "k1") -> None:
     """Print a key entry for WEIQUAN_PII_KEYS (prepend it to rotate; keep old ones to decrypt)."""
     typer.echo(new_key_entry(key_id))
+
+
+@keys_app.command("rotate-log-key")
+def rotate_log_key() -> None:
+    """Make a new signing key for the transparency log; the running worker signs with it from
+    its next round. The old public key stays, so earlier checkpoints still verify."""
+    settings = load_settings()
+    keys = KeyStore(settings.key_dir, name=settings.log_origin)
+    try:
+        signer = keys.rotate()
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    typer.echo(
+        f"new log key {signer.key_id:08x}; publish its verifier key:\n{signer.verifier_key()}"
+    )
+
+
+@keys_app.command("replace-lost-log-key")
+def replace_lost_log_key(
+    previous_key: Annotated[
+        list[str],
+        typer.Option(
+            "--previous-key",
+            help="A public (verifier) key the log had, as published in packages; repeatable",
+        ),
+    ],
+) -> None:
+    """After the log's signing key is lost for good (no backup holds it): make a new key, keep
+    the earlier public keys so old checkpoints still verify, and continue the same tree."""
+    settings = load_settings()
+    keys = KeyStore(settings.key_dir, name=settings.log_origin)
+    if keys.has_active_key():
+        try:
+            keys.active_signer()
+        except DomainError:
+            pass  # the active key is what was lost: replace it
+        else:
+            console.print("[red]refused:[/red] the signing key is present; use rotate-log-key")
+            raise typer.Exit(5)
+    try:
+        signer = keys.replace_lost_key(previous_key)
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    typer.echo(
+        f"new log key {signer.key_id:08x}; publish its verifier key:\n{signer.verifier_key()}"
+    )
 
 
 @calendar_app.command("load")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -20,10 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from weiquan.adapters.tlog.keys import KeyStore
 from weiquan.adapters.tlog.log import TransparencyLog
 from weiquan.bootstrap import App, reload_calendar, timestamp_if_configured
-from weiquan.domain.errors import DomainError
-from weiquan.services import ledger
+from weiquan.domain.errors import DomainError, IntegrityViolation
+from weiquan.domain.health import WorkerBeat
+from weiquan.services import health, ledger
 from weiquan.services import worker as worker_service
 
 log = logging.getLogger("weiquan.worker")
@@ -31,6 +34,7 @@ supervision = logging.getLogger("weiquan.serve")
 
 Report = Callable[[list[worker_service.StepTaken]], None]
 REVISIT_OPEN_DEADLINES_SECONDS = 600.0
+HEARTBEAT_SECONDS = 5.0
 
 
 def sweep_and_publish(
@@ -44,10 +48,90 @@ def sweep_and_publish(
 def publish(context: App, tlog: TransparencyLog | None) -> int:
     if tlog is None:
         return 0
+    follow_key_rotation(context, tlog)
     appended = ledger.publish(context.services, tlog)
     if appended:
         timestamp_if_configured(context, tlog)
     return appended
+
+
+def follow_key_rotation(context: App, tlog: TransparencyLog) -> None:
+    """Sign with the key ``weiquan keys rotate-log-key`` made active, without a restart."""
+    keys = KeyStore(context.settings.key_dir, name=context.settings.log_origin)
+    if keys.active_key_id() != tlog.signer_key_id:
+        tlog.replace_signer(keys.active_signer())
+        log.info("signing the log with the new key %08x", keys.active_key_id())
+
+
+def worker_name(*, writes_log: bool) -> str:
+    return f"{socket.gethostname()}/{'log' if writes_log else 'sweep'}"
+
+
+def describe(exc: BaseException) -> str:
+    """A failed round in words safe for logs and /healthz: our own integrity messages (about the
+    log and the database, never about a person) in full, anything else by its type only, since a
+    database error's text can carry a complainant's own words."""
+    if isinstance(exc, IntegrityViolation):
+        return f"{exc.code}: {exc.message}"
+    if isinstance(exc, DomainError):
+        return exc.code
+    return type(exc).__name__
+
+
+@dataclass
+class Heartbeat:
+    """What this worker tells /healthz (through the database): sent every few seconds, and at
+    once when a problem starts or ends."""
+
+    context: App
+    writes_log: bool
+    started_at: datetime
+    every: float = HEARTBEAT_SECONDS
+    last_sweep_at: datetime | None = None
+    last_seal_at: datetime | None = None
+    log_size: int | None = None
+    problems: dict[str, str] = field(default_factory=dict)
+    problem_since: datetime | None = None
+    _next: float = field(default=0.0, init=False)
+
+    def round_done(self, job: str, *, at: datetime, problem: str | None) -> None:
+        before = self._problem()
+        first = (self.last_sweep_at if job == "sweep" else self.last_seal_at) is None
+        if problem is None:
+            self.problems.pop(job, None)
+            if job == "sweep":
+                self.last_sweep_at = at
+            else:
+                self.last_seal_at = at
+        else:
+            self.problems[job] = problem
+        changed = self._problem() != before
+        if changed:
+            self.problem_since = at if self.problems else None
+        if changed or (first and problem is None) or time.monotonic() >= self._next:
+            self.send(at)
+
+    def send(self, at: datetime) -> None:
+        beat = WorkerBeat(
+            worker=worker_name(writes_log=self.writes_log),
+            pid=os.getpid(),
+            writes_log=self.writes_log,
+            started_at=self.started_at,
+            heartbeat_at=at,
+            last_sweep_at=self.last_sweep_at,
+            last_seal_at=self.last_seal_at,
+            log_size=self.log_size,
+            problem=self._problem(),
+            problem_since=self.problem_since,
+        )
+        try:
+            health.record_beat(self.context.services, beat)
+        except Exception as exc:  # noqa: BLE001 - a missed heartbeat shows as a stale one
+            log.warning("could not record the worker's heartbeat (%s)", type(exc).__name__)
+        self._next = time.monotonic() + self.every
+
+    def _problem(self) -> str | None:
+        return "; ".join(f"{job}: {text}" for job, text in sorted(self.problems.items())) or None
 
 
 @dataclass
@@ -62,17 +146,33 @@ class WorkerLoop:
     clock: Callable[[], datetime]
     parent_pid: int | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    heartbeat: Heartbeat | None = None
     _next_revisit: float = field(default=0.0, init=False)
 
     def run(self) -> None:
+        if self.heartbeat is None:
+            self.heartbeat = Heartbeat(
+                self.context, writes_log=self.tlog is not None, started_at=self.clock()
+            )
         next_sweep = time.monotonic()
         while not self.stop.is_set() and self._parent_alive():
             if time.monotonic() >= next_sweep:
-                self._guarded(self._sweep)
+                self._round("sweep", self._sweep)
                 next_sweep = time.monotonic() + self.sweep_every
-            self._guarded(lambda: publish(self.context, self.tlog))
+            if self.tlog is not None:
+                self._round("sealing", self._publish)
             pause = self.publish_every if self.tlog is not None else self.sweep_every
             self.stop.wait(max(0.0, min(pause, next_sweep - time.monotonic())))
+
+    def _round(self, job: str, step: Callable[[], object]) -> None:
+        problem = self._guarded(step)
+        assert self.heartbeat is not None
+        self.heartbeat.round_done(job, at=self.clock(), problem=problem)
+
+    def _publish(self) -> None:
+        publish(self.context, self.tlog)
+        if self.heartbeat is not None and self.tlog is not None:
+            self.heartbeat.log_size = self.tlog.size
 
     def _sweep(self) -> None:
         # Deadlines left open for lack of calendar data can only be completed once the calendar
@@ -95,16 +195,18 @@ class WorkerLoop:
         return True
 
     @staticmethod
-    def _guarded(step: Callable[[], object]) -> None:
+    def _guarded(step: Callable[[], object]) -> str | None:
         """A failed round is logged and the next one tried: a worker that stops on the first
-        database hiccup leaves every deadline unattended."""
+        database hiccup leaves every deadline unattended. Returns what went wrong, if anything."""
         try:
             step()
         except DomainError as exc:
-            log.error("worker round failed: %s", exc.code)
+            log.error("worker round failed: %s", describe(exc))
+            return describe(exc)
         except Exception as exc:  # noqa: BLE001 - see the docstring
-            # The type only: a database error's text can carry a complainant's own words.
-            log.error("worker round crashed (%s); trying again next round", type(exc).__name__)
+            log.error("worker round crashed (%s); trying again next round", describe(exc))
+            return f"crashed ({describe(exc)})"
+        return None
 
 
 class Companion:

@@ -11,6 +11,8 @@
     │   └── IdempotencyMismatch       409  exit 5   a reused key with a different request
     ├── TooManyRequests               429  exit 8   a limit was reached; says when to retry
     ├── IntegrityViolation            500  exit 6   stored data failed a check (tampering, corruption)
+    │   ├── LogRolledBack             500  exit 6   the log on disk is behind what it published
+    │   └── SigningKeyMissing         500  exit 6   the log's signing key is gone; never replaced silently
     └── Unavailable                   503  exit 7   cannot be served just now (shutting down); retry
 
 Entrypoints translate these in one place each (the FastAPI handler and the CLI wrapper);
@@ -111,6 +113,19 @@ class IntegrityViolation(DomainError):
     http_status = 500
     exit_code = 6
     code = "integrity_violation"
+
+
+class LogRolledBack(IntegrityViolation):
+    """The log on disk is behind (or contradicts) a checkpoint it already published: signing
+    now would fork it. Raised at start-up, before anything is signed."""
+
+    code = "log_rolled_back"
+
+
+class SigningKeyMissing(IntegrityViolation):
+    """The log has published checkpoints but its signing key is not where it should be."""
+
+    code = "signing_key_missing"
 
 
 class Unavailable(DomainError):

@@ -94,7 +94,7 @@ def _identify_v1(uow: UnitOfWork, entry: bytes, index: int) -> bool:
         log_index=index,
     )
     if not found:
-        raise IntegrityViolation(f"日志第 {index} 条在数据库中找不到对应记录")
+        raise _no_record(index)
     return True
 
 
@@ -113,5 +113,29 @@ def _identify_by_bytes(uow: UnitOfWork, unidentified: dict[bytes, int]) -> None:
         uow.ledger.mark(marks)
         if not unidentified:
             return
-    first = min(unidentified.values())
-    raise IntegrityViolation(f"日志第 {first} 条在数据库中找不到对应记录")
+    raise _no_record(min(unidentified.values()))
+
+
+def _no_record(index: int) -> IntegrityViolation:
+    return IntegrityViolation(
+        f"日志第 {index} 条在数据库中找不到对应记录：数据库可能是从比日志更旧的备份恢复的"
+        f" (log entry {index} has no record in the database, which is older than the "
+        "log: restore the database and the log from the same `weiquan backup`; "
+        "docs/operations.md)"
+    )
+
+
+def recorded_entries(svc: Services, start: int, *, batch_size: int = 1_000) -> list[bytes]:
+    """The entries the database records at log indices ``start`` onwards, rebuilt from their
+    rows (entries are deterministic: the row plus its salt), for re-appending them to a log that
+    was restored from an older copy. Stops at the first index the database does not hold."""
+    entries: list[bytes] = []
+    while True:
+        with svc.uow(readonly=True) as uow:
+            batch = uow.ledger.recorded_from(start + len(entries), limit=batch_size)
+        for item in batch:
+            if item.log_index != start + len(entries):
+                return entries
+            entries.append(entry_bytes(item))
+        if len(batch) < batch_size:
+            return entries

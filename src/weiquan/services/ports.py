@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.cases import Case, CaseEvent
 from weiquan.domain.evidence import CustodyEvent, EvidenceRecord
+from weiquan.domain.health import WorkerBeat
 from weiquan.domain.lifecycle import CaseStatus
 from weiquan.domain.text_signals import TextRecord
 from weiquan.domain.trust.disputes import MerchantDispute
@@ -180,6 +181,18 @@ class LedgerRepository(Protocol):
         ...
 
     def entries_of_case(self, case_id: str) -> list[LoggedEntry]: ...
+    def unsealed_count(self) -> int:
+        """How many case events and evidence records wait to be appended to the log."""
+        ...
+
+    def recorded_from(self, start: int, *, limit: int) -> list[LoggedEntry]:
+        """Entries with a recorded log index ≥ ``start``, in index order (at most ``limit``)."""
+        ...
+
+
+class WorkerStatusRepository(Protocol):
+    def save(self, beat: WorkerBeat) -> None: ...
+    def all(self) -> list[WorkerBeat]: ...
 
 
 class EventLog(Protocol):
@@ -243,6 +256,7 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyRepository
     evidence: EvidenceRepository
     ledger: LedgerRepository
+    workers: WorkerStatusRepository
     vetting: TrustRecordRepository[Vetting]
     reports: TrustRecordRepository[Report]
     reviews: TrustRecordRepository[Review]

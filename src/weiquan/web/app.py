@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -28,6 +27,7 @@ from weiquan.web.anonymous_throttle import AnonymousThrottle
 from weiquan.web.deps import Clock, TokenCache, system_clock
 from weiquan.web.fast_intake import FastIntake
 from weiquan.web.headers import SecurityHeaders
+from weiquan.web.health import health_response
 from weiquan.web.i18n import LocaleMiddleware
 from weiquan.web.intake import IntakeQueue
 from weiquan.web.runtime import lifespan_for
@@ -103,19 +103,8 @@ def create_app(
 
     @app.get("/healthz", tags=["operations"])
     def healthz(request: Request) -> JSONResponse:
-        """Liveness and database reachability: 200 ok, or 503 degraded."""
-        engine: sa.Engine = request.app.state.context.engine
-        try:
-            with engine.connect() as conn:
-                conn.execute(sa.text("SELECT 1"))
-            database = "ok"
-        except sa.exc.SQLAlchemyError as exc:
-            log.warning("health check: database unreachable (%s)", type(exc).__name__)
-            database = "unreachable"
-        status = "ok" if database == "ok" else "degraded"
-        return JSONResponse(
-            {"status": status, "database": database, "version": __version__},
-            status_code=200 if status == "ok" else 503,
-        )
+        """The database, the worker (heartbeat, last sweep and sealing round) and the log (size,
+        unsealed backlog, last checkpoint): 200 ok, or 503 degraded with the reasons."""
+        return health_response(request.app)
 
     return app

@@ -138,7 +138,7 @@ def test_proof_for_a_logged_entry_verifies_and_a_changed_entry_does_not(tmp_path
     assert code == 1
     assert "FAILED: the inclusion path for leaf 17 does not lead" in output
 
-    stranger = KeyStore(tmp_path / "stranger", name=ORIGIN).verifier_keys()[0]
+    stranger = KeyStore(tmp_path / "stranger", name=ORIGIN).create_first_key().verifier_key()
     code, output = run(
         "verify-proof", proof, "--key", stranger, "--leaf", leaf_hash(entry(17)).hex()
     )

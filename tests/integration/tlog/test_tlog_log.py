@@ -58,7 +58,7 @@ def test_first_start_generates_a_private_key_only_its_owner_can_read(tmp_path: P
 
 def test_a_key_readable_by_others_is_refused(tmp_path: Path) -> None:
     keys = KeyStore(tmp_path / "keys", name=ORIGIN)
-    key_file = tmp_path / "keys" / f"ed25519-{keys.active_signer().key_id:08x}.key"
+    key_file = tmp_path / "keys" / f"ed25519-{keys.create_first_key().key_id:08x}.key"
     key_file.chmod(0o644)
     with pytest.raises(IntegrityViolation, match="chmod 600"):
         keys.active_signer()
@@ -109,6 +109,7 @@ def test_reopening_with_another_origin_is_refused(tmp_path: Path) -> None:
     log, _ = open_transparency_log(tmp_path / "log", tmp_path / "keys", origin=ORIGIN)
     log.checkpoint()
     log.close()
+    KeyStore(tmp_path / "other-keys", name="other.example").create_first_key()
     with pytest.raises(ValidationFailed, match="holds the log"):
         open_transparency_log(tmp_path / "log", tmp_path / "other-keys", origin="other.example")
 

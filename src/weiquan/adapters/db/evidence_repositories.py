@@ -24,6 +24,15 @@ _MARK_EVIDENCE = t.evidence.update().where(t.evidence.c.id == sa.bindparam("b_id
 _FIRST_EVENT = t.case_events.alias("first_event")
 
 
+def _events_with_case_key() -> sa.Select[Any]:
+    """Case events with ``case_key``, the salt of their case's first event (their case tags'
+    key, weiquan.domain.ledger_entries)."""
+    return sa.select(t.case_events, _FIRST_EVENT.c.log_salt.label("case_key")).join(
+        _FIRST_EVENT,
+        sa.and_(_FIRST_EVENT.c.case_id == t.case_events.c.case_id, _FIRST_EVENT.c.seq == 1),
+    )
+
+
 def new_salt() -> str:
     return os.urandom(16).hex()
 
@@ -118,11 +127,7 @@ class SqlLedgerRepository:
 
     def pending(self, *, limit: int) -> list[LoggedEntry]:
         events = self._conn.execute(
-            sa.select(t.case_events, _FIRST_EVENT.c.log_salt.label("case_key"))
-            .join(
-                _FIRST_EVENT,
-                sa.and_(_FIRST_EVENT.c.case_id == t.case_events.c.case_id, _FIRST_EVENT.c.seq == 1),
-            )
+            _events_with_case_key()
             .where(t.case_events.c.log_index.is_(None))
             .order_by(t.case_events.c.id)
             .limit(limit)
@@ -174,11 +179,7 @@ class SqlLedgerRepository:
 
     def entries_of_case(self, case_id: str) -> list[LoggedEntry]:
         events = self._conn.execute(
-            sa.select(t.case_events, _FIRST_EVENT.c.log_salt.label("case_key"))
-            .join(
-                _FIRST_EVENT,
-                sa.and_(_FIRST_EVENT.c.case_id == t.case_events.c.case_id, _FIRST_EVENT.c.seq == 1),
-            )
+            _events_with_case_key()
             .where(t.case_events.c.case_id == case_id)
             .order_by(t.case_events.c.seq)
         )
@@ -190,6 +191,32 @@ class SqlLedgerRepository:
         return [_event_entry(r._mapping) for r in events] + [
             _evidence_entry(r._mapping) for r in evidence
         ]
+
+    def unsealed_count(self) -> int:
+        # Both counts read the partial indexes on the unlogged rows, not the tables.
+        total = 0
+        for table in (t.case_events, t.evidence):
+            query = sa.select(sa.func.count()).select_from(table).where(table.c.log_index.is_(None))
+            total += int(self._conn.execute(query).scalar_one())
+        return total
+
+    def recorded_from(self, start: int, *, limit: int) -> list[LoggedEntry]:
+        events = self._conn.execute(
+            _events_with_case_key()
+            .where(t.case_events.c.log_index >= start)
+            .order_by(t.case_events.c.log_index)
+            .limit(limit)
+        )
+        evidence = self._conn.execute(
+            sa.select(t.evidence)
+            .where(t.evidence.c.log_index >= start)
+            .order_by(t.evidence.c.log_index)
+            .limit(limit)
+        )
+        merged = [_event_entry(r._mapping) for r in events]
+        merged += [_evidence_entry(r._mapping) for r in evidence]
+        merged.sort(key=lambda entry: entry.log_index or 0)
+        return merged[:limit]
 
 
 def _event_entry(row: Mapping[str, Any]) -> LoggedEntry:

@@ -252,5 +252,6 @@ sa.Index(
     postgresql_where=evidence.c.log_index.is_(None),
 )
 
+import weiquan.adapters.db.tables_operations  # noqa: E402 - registers worker_status
 import weiquan.adapters.db.tables_sessions  # noqa: E402 - sessions and throttle counters
 import weiquan.adapters.db.tables_trust  # noqa: E402, F401 - registers the trust tables on metadata

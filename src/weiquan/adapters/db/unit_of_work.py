@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from weiquan.adapters.crypto import FieldCipher
 from weiquan.adapters.db.evidence_repositories import SqlEvidenceRepository, SqlLedgerRepository
+from weiquan.adapters.db.operations_repositories import SqlWorkerStatusRepository
 from weiquan.adapters.db.repositories import (
     SqlCaseRepository,
     SqlIdempotencyRepository,
@@ -111,6 +112,7 @@ class SqlUnitOfWork:
         self.idempotency = SqlIdempotencyRepository(conn)
         self.evidence = SqlEvidenceRepository(conn)
         self.ledger = SqlLedgerRepository(conn)
+        self.workers = SqlWorkerStatusRepository(conn)
         self.vetting = vetting_repository(conn)
         self.reports = report_repository(conn)
         self.reviews = review_repository(conn)

@@ -1,6 +1,6 @@
 """Ed25519 note keys and the directory that keeps them, outside the database.
 
-Key directory layout (created 0700 on first start, with a key generated then):
+Key directory layout (created 0700 with the first key, which only a fresh, empty log makes):
 
 ``ed25519-<key ID>.key``   the signing key, mode 0600, in the Go ``note`` signer format
                            ``PRIVATE+KEY+<name>+<key ID>+<base64(0x01 ‖ seed)>``
@@ -9,6 +9,9 @@ Key directory layout (created 0700 on first start, with a key generated then):
 
 Rotation writes a new key, switches ``active`` atomically and deletes the old signing key; the
 old ``.vkey`` stays so checkpoints signed before the rotation still verify.
+
+A missing directory or key is an error (:class:`SigningKeyMissing`), never a reason to make a new
+key: a new key over an existing log would let a restored or lost key directory pass unnoticed.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from weiquan.adapters.tlog.files import write_atomically
-from weiquan.domain.errors import IntegrityViolation, NotFound, ValidationFailed
+from weiquan.domain.errors import IntegrityViolation, SigningKeyMissing, ValidationFailed
 from weiquan.domain.tlog.notes import (
     SIGNATURE_TYPE_ED25519,
     VerifierKey,
@@ -127,20 +130,35 @@ class KeyStore:
         check_key_name(name)
         self._directory = directory
         self._name = name
-        if not directory.exists():
-            directory.mkdir(parents=True, mode=0o700)
-            directory.chmod(0o700)  # mkdir's mode is filtered by the umask
 
     @property
     def directory(self) -> Path:
         return self._directory
 
-    def active_signer(self) -> Ed25519NoteSigner:
-        """The signing key; on first start there is none, and one is generated."""
+    def has_active_key(self) -> bool:
+        return (self._directory / "active").exists()
+
+    def active_key_id(self) -> int:
+        """The ID of the key that signs, read from ``active`` (cheap: the worker polls it)."""
         active = self._directory / "active"
-        if not active.exists():
-            return self._install(Ed25519NoteSigner.generate(self._name))
-        return self._load(active.read_text().strip())
+        try:
+            text = active.read_text().strip()
+        except FileNotFoundError as error:
+            raise SigningKeyMissing(self._missing(f"{active} does not exist")) from error
+        try:
+            return int(text, 16)
+        except ValueError as error:
+            raise IntegrityViolation(f"{active} names no key") from error
+
+    def active_signer(self) -> Ed25519NoteSigner:
+        """The signing key; an error when there is none (see :meth:`create_first_key`)."""
+        return self._load(self.active_key_id())
+
+    def create_first_key(self) -> Ed25519NoteSigner:
+        """The first key of a fresh, empty log. Callers check that the log is fresh."""
+        if self.has_active_key():
+            raise IntegrityViolation(f"{self._directory} already holds the log's signing key")
+        return self._install(Ed25519NoteSigner.generate(self._name))
 
     def rotate(self) -> Ed25519NoteSigner:
         """Switch to a fresh key; keep the old public key, delete the old signing key."""
@@ -149,15 +167,29 @@ class KeyStore:
         self._private_path(old.key_id).unlink(missing_ok=True)
         return new
 
+    def replace_lost_key(self, previous_verifier_keys: list[str]) -> Ed25519NoteSigner:
+        """After the signing key is lost: a new active key, with the earlier public keys
+        (which the caller has from published packages) kept so old checkpoints still verify."""
+        for text in previous_verifier_keys:
+            verifier = Ed25519NoteVerifier.from_verifier_key(text)
+            if verifier.name != self._name:
+                raise ValidationFailed(
+                    f"the key {text!r} is for {verifier.name!r}, not {self._name!r}", field="key"
+                )
+            self._ensure_directory()
+            path = self._private_path(verifier.key_id).with_suffix(".vkey")
+            write_atomically(path, (verifier.verifier_key() + "\n").encode())
+        return self._install(Ed25519NoteSigner.generate(self._name))
+
     def verifier_keys(self) -> list[str]:
-        """Every public key this store has had, the active one first."""
-        active = self.active_signer().verifier_key()
-        others = sorted(
-            path.read_text().strip()
-            for path in self._directory.glob("ed25519-*.vkey")
-            if path.read_text().strip() != active
-        )
-        return [active, *others]
+        """Every public key this store has had, the active one first. Reads only public
+        files, so web processes never touch (or create) the signing key."""
+        keys = sorted(path.read_text().strip() for path in self._directory.glob("ed25519-*.vkey"))
+        if not self.has_active_key():
+            return keys
+        active_id = f"{self.active_key_id():08x}"
+        first = [key for key in keys if key.split("+")[1] == active_id]
+        return first + [key for key in keys if key not in first]
 
     def verifiers(self) -> list[Ed25519NoteVerifier]:
         return [Ed25519NoteVerifier.from_verifier_key(key) for key in self.verifier_keys()]
@@ -165,7 +197,13 @@ class KeyStore:
     def _private_path(self, key_id: int) -> Path:
         return self._directory / f"ed25519-{key_id:08x}.key"
 
+    def _ensure_directory(self) -> None:
+        if not self._directory.exists():
+            self._directory.mkdir(parents=True, mode=0o700)
+            self._directory.chmod(0o700)  # mkdir's mode is filtered by the umask
+
     def _install(self, signer: Ed25519NoteSigner) -> Ed25519NoteSigner:
+        self._ensure_directory()
         private_path = self._private_path(signer.key_id)
         fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
@@ -177,13 +215,18 @@ class KeyStore:
         write_atomically(self._directory / "active", f"{signer.key_id:08x}\n".encode())
         return signer
 
-    def _load(self, key_id_text: str) -> Ed25519NoteSigner:
-        try:
-            path = self._private_path(int(key_id_text, 16))
-        except ValueError as error:
-            raise IntegrityViolation(f"{self._directory}/active names no key") from error
+    def _missing(self, what: str) -> str:
+        return (
+            f"the log's signing key is missing ({what}). A new key is never made over an "
+            "existing log: restore the key directory from the backup (`weiquan restore`), or, "
+            "if the key is lost for good, run `weiquan keys replace-lost-log-key` "
+            "(docs/operations.md, 'Lost signing key')"
+        )
+
+    def _load(self, key_id: int) -> Ed25519NoteSigner:
+        path = self._private_path(key_id)
         if not path.exists():
-            raise NotFound(f"the active signing key {path} is missing")
+            raise SigningKeyMissing(self._missing(f"{path} does not exist"))
         if stat.S_IMODE(path.stat().st_mode) & 0o077:
             raise IntegrityViolation(f"{path} is readable by other users; chmod 600 it")
         signer = Ed25519NoteSigner.from_private_key_text(path.read_text())

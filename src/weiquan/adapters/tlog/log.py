@@ -11,19 +11,28 @@ writes every entry queued so far as one batch, the others wait for it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
 from weiquan.adapters.tlog.files import write_atomically
 from weiquan.adapters.tlog.keys import KeyStore
+from weiquan.adapters.tlog.published import PublishedCheckpoints
 from weiquan.adapters.tlog.store import FileLogStore
 from weiquan.adapters.tlog.timestamping import TimestampAuthority
-from weiquan.domain.errors import Conflict, IntegrityViolation, NotFound, ValidationFailed
+from weiquan.domain.errors import (
+    Conflict,
+    IntegrityViolation,
+    LogRolledBack,
+    NotFound,
+    ValidationFailed,
+)
 from weiquan.domain.tlog import (
     TILE_WIDTH,
     Checkpoint,
     NoteSigner,
+    NoteVerifier,
     TileRef,
     TlogProof,
     consistency_path,
@@ -33,7 +42,7 @@ from weiquan.domain.tlog import (
     sign_note,
     tile_width,
 )
-from weiquan.domain.tlog.notes import check_key_name
+from weiquan.domain.tlog.notes import check_key_name, verify_note
 from weiquan.domain.tlog.tiles import TILE_HEIGHT
 
 _MAX_CACHED_BORDERS = 4096
@@ -61,11 +70,32 @@ class _GroupCommit:
     writing: bool = False
 
 
+RECOVERY_HINT = "docs/operations.md, 'Recovering a forked or rolled-back log'"
+
+
 class TransparencyLog:
-    def __init__(self, directory: Path, *, origin: str, signer: NoteSigner) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        origin: str,
+        signer: NoteSigner,
+        published: PublishedCheckpoints | None = None,
+        verifiers: Sequence[NoteVerifier] = (),
+    ) -> None:
+        """``published`` keeps the highest checkpoint outside the data directory: the log
+        refuses to open for writing when the stored tree is behind it or contradicts it, and
+        ``verifiers`` (every public key the log has had) must vouch for its signature."""
         _require_signer_for(origin, signer)
         self._open(directory, origin, signer)
-        self._check_published_checkpoint()
+        self._published = published
+        try:
+            self._check_published_checkpoint()
+            if published is not None:
+                self._check_against_published(published, verifiers)
+        except BaseException:
+            self.close()
+            raise
 
     @classmethod
     def reader(cls, directory: Path, *, origin: str) -> TransparencyLog:
@@ -73,6 +103,7 @@ class TransparencyLog:
         it serves the writer's last published checkpoint and the tiles below it."""
         log = cls.__new__(cls)
         log._open(directory, origin, None)
+        log._published = None
         return log
 
     def _open(self, directory: Path, origin: str, signer: NoteSigner | None) -> None:
@@ -118,6 +149,10 @@ class TransparencyLog:
     @property
     def read_only(self) -> bool:
         return self._signer is None
+
+    @property
+    def signer_key_id(self) -> int | None:
+        return None if self._signer is None else self._signer.key_id
 
     def replace_signer(self, signer: NoteSigner) -> None:
         """Sign from now on with ``signer`` (after a key rotation)."""
@@ -190,6 +225,8 @@ class TransparencyLog:
             checkpoint = Checkpoint(self._origin, size, self._store.root(size))
             note = sign_note(checkpoint.body(), [self._signer])
             # Written before it is handed out, so a restart can check the tree against it.
+            if self._published is not None:
+                self._published.record(checkpoint, note)
             write_atomically(self._directory / "checkpoint", note.encode())
             self._latest = (checkpoint, note)
             return checkpoint, note
@@ -210,6 +247,17 @@ class TransparencyLog:
             raise IntegrityViolation("the published checkpoint is ahead of the stored tree")
         return checkpoint, note
 
+    def published_size_and_time(self) -> tuple[int, float | None]:
+        """The size of the last published checkpoint and when it was written (epoch seconds);
+        (0, None) before the first one."""
+        path = self._directory / "checkpoint"
+        try:
+            written = path.stat().st_mtime
+        except FileNotFoundError:
+            return 0, None
+        checkpoint, _ = self._published_checkpoint()
+        return checkpoint.size, written
+
     def _check_published_checkpoint(self) -> None:
         """The last checkpoint this log signed must still be a prefix of what is stored."""
         if not (self._directory / "checkpoint").exists():
@@ -223,6 +271,76 @@ class TransparencyLog:
             ) from error
         if self._store.root(published.size) != published.root:
             raise IntegrityViolation("the stored tree contradicts the last published checkpoint")
+
+    def _check_against_published(
+        self, published: PublishedCheckpoints, verifiers: Sequence[NoteVerifier]
+    ) -> None:
+        """The highest checkpoint ever published must be a prefix of the stored tree."""
+        loaded = published.load()
+        if loaded is None:
+            # First start with this state directory: adopt what the log itself last published.
+            if (self._directory / "checkpoint").exists():
+                published.record(*self._published_checkpoint())
+            return
+        checkpoint, note = loaded
+        if checkpoint.origin != self._origin:
+            raise ValidationFailed(
+                f"{published.path} records the log {checkpoint.origin!r}, not {self._origin!r}",
+                field="origin",
+            )
+        if verifiers:
+            try:
+                verify_note(note, verifiers)
+            except IntegrityViolation as error:
+                raise LogRolledBack(
+                    f"refusing to sign: the last published checkpoint ({published.path}, "
+                    f"{checkpoint.size} entries) was signed by a key the key directory does not "
+                    "hold. The key directory was restored from a copy older than a key "
+                    f"rotation, or belongs to another log ({RECOVERY_HINT})"
+                ) from error
+        stored = self._store.size
+        if stored < checkpoint.size:
+            raise LogRolledBack(
+                f"refusing to sign: the log in {self._directory} holds {stored} entries, but "
+                f"this log already published a checkpoint for {checkpoint.size} "
+                f"(kept in {published.path}). The data directory was restored from an older "
+                "copy, and signing now would fork the log. Re-append the missing entries from "
+                "the database with `weiquan log recover`, or restore a newer copy of the log "
+                f"({RECOVERY_HINT})"
+            )
+        if self._store.root(checkpoint.size) != checkpoint.root:
+            raise LogRolledBack(
+                f"refusing to sign: the first {checkpoint.size} entries of the log in "
+                f"{self._directory} differ from the checkpoint this log already published "
+                f"(kept in {published.path}): the log has forked. Restore the log from a copy "
+                f"that contains the published tree ({RECOVERY_HINT})"
+            )
+
+    def extend_to_published(self, published: PublishedCheckpoints, entries: list[bytes]) -> int:
+        """Recovery after a restore of an older log: append ``entries`` (the ones the database
+        recorded from this log's size on) if, and only if, they rebuild the published tree.
+        Returns how many were appended; nothing is written when they do not."""
+        loaded = published.load()
+        if loaded is None:
+            raise NotFound(f"no published checkpoint is recorded in {published.path}")
+        checkpoint, _ = loaded
+        missing = checkpoint.size - self.size
+        if missing <= 0:
+            return 0
+        if len(entries) < missing:
+            raise LogRolledBack(
+                f"the database records only {len(entries)} of the {missing} entries between the "
+                f"log's {self.size} and the published {checkpoint.size}: it is not newer than the "
+                f"lost part of the log. Restore a newer copy of the log ({RECOVERY_HINT})"
+            )
+        if self._store.root_after(entries[:missing]) != checkpoint.root:
+            raise LogRolledBack(
+                "the entries rebuilt from the database do not reproduce the published "
+                f"checkpoint of {checkpoint.size} entries; nothing was appended ({RECOVERY_HINT})"
+            )
+        self.append_many(entries)
+        published.record(*self._signed_checkpoint())
+        return len(entries)
 
     def timestamp_checkpoint(self, authority: TimestampAuthority) -> TimestampedCheckpoint:
         """Have a TSA date the current checkpoint; keep note and token in ``timestamps/``.
@@ -313,8 +431,34 @@ def _require_signer_for(origin: str, signer: NoteSigner) -> None:
 
 
 def open_transparency_log(
-    log_directory: Path, key_directory: Path, *, origin: str
+    log_directory: Path,
+    key_directory: Path,
+    *,
+    origin: str,
+    published: PublishedCheckpoints | None = None,
 ) -> tuple[TransparencyLog, KeyStore]:
-    """Open (or create) a log and its key store; the first start generates the signing key."""
+    """Open (or create) a log and its key store. Only a fresh, empty log gets a new key: for a
+    log that holds entries or has published a checkpoint, a missing key is an error."""
     keys = KeyStore(key_directory, name=origin)
-    return TransparencyLog(log_directory, origin=origin, signer=keys.active_signer()), keys
+    if keys.has_active_key() or not is_fresh_log(log_directory, published):
+        signer = keys.active_signer()
+    else:
+        signer = keys.create_first_key()
+    log = TransparencyLog(
+        log_directory,
+        origin=origin,
+        signer=signer,
+        published=published,
+        verifiers=keys.verifiers(),
+    )
+    return log, keys
+
+
+def is_fresh_log(log_directory: Path, published: PublishedCheckpoints | None) -> bool:
+    """Nothing stored, nothing published: the only state in which a first key may be made."""
+    if published is not None and published.load() is not None:
+        return False
+    if (log_directory / "checkpoint").exists():
+        return False
+    entries = log_directory / "tree" / "entries"
+    return not entries.exists() or entries.stat().st_size == 0

@@ -23,7 +23,7 @@ import mmap
 import os
 import struct
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from hashlib import sha256
 from itertools import accumulate
 from pathlib import Path
@@ -44,6 +44,7 @@ from weiquan.domain.tlog.tree import fold_from_right
 FORMAT_MARKER = b"weiquan transparency log, file format 1\n"
 _COMMIT = struct.Struct(">Q32s")
 _END = struct.Struct(">Q")
+_COPY_CHUNK = 1 << 20
 
 
 def node_position(level: int, index: int) -> int:
@@ -293,6 +294,45 @@ class FileLogStore:
         self._range = grown
         self._size = grown.size  # last: readers see the new size only once all is in place
         return first
+
+    def export_prefix(self, size: int, target: Path, advance: Callable[[int], object]) -> bytes:
+        """Write the first ``size`` entries as a log of their own in ``target`` (for a backup):
+        the three data files cut at ``size`` and one commit record for it. Returns its root.
+        Safe while the writer appends: everything below the committed size is immutable."""
+        if size > self.refresh():
+            raise NotFound(f"the log has {self._size} entries, not {size}")
+        root = self.root(size)
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "FORMAT").write_bytes(FORMAT_MARKER)
+        lengths = {
+            "entries": self._read_end(size - 1) if size else 0,
+            "entry-ends": size * _END.size,
+            "hashes": node_count(size) * HASH_SIZE,
+        }
+        for name, length in lengths.items():
+            with (target / name).open("wb") as out:
+                for offset in range(0, length, _COPY_CHUNK):
+                    chunk = os.pread(self._fds[name], min(_COPY_CHUNK, length - offset), offset)
+                    out.write(chunk)
+                    advance(len(chunk))
+                out.flush()
+                os.fsync(out.fileno())
+        with (target / "commits").open("wb") as out:
+            out.write(_COMMIT.pack(size, root))
+            out.flush()
+            os.fsync(out.fileno())
+        return root
+
+    def exported_bytes(self, size: int) -> int:
+        """How many bytes :meth:`export_prefix` copies for ``size`` entries (for progress)."""
+        entries = self._read_end(size - 1) if size else 0
+        return entries + size * _END.size + node_count(size) * HASH_SIZE
+
+    def root_after(self, entries: Sequence[bytes]) -> bytes:
+        """The root the tree would have with ``entries`` appended; nothing is written."""
+        grown = self._range.copy()
+        grown.append([leaf_hash(entry) for entry in entries])
+        return grown.root()
 
     def _roll_back(self) -> None:
         # After a failed write or fsync the page cache cannot be trusted (the kernel may have
