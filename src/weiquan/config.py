@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     fulfilment_calendar_days: int = Field(default=15, ge=1, le=365)
     holiday_files: list[Path] = Field(default_factory=list)
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    # Every body that is not a multipart upload (JSON, page forms): refused with 413 above this.
+    max_json_bytes: int = Field(default=1024 * 1024, ge=64 * 1024)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     secure_cookies: bool = False
     # The transparency log's name in its signed checkpoints: set it to your public host.

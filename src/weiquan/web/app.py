@@ -25,6 +25,7 @@ from weiquan.web import (
     errors,
     pages,
 )
+from weiquan.web.body_limit import BodyLimit
 from weiquan.web.deps import Clock, TokenCache, system_clock
 from weiquan.web.fast_intake import FastIntake
 from weiquan.web.i18n import LocaleMiddleware
@@ -66,7 +67,14 @@ def create_app(
         max_age=8 * 3600,
     )
     app.add_middleware(LocaleMiddleware)
-    if fast_intake:  # outside the session and locale layers, which an API call does not use
+    app.add_middleware(
+        BodyLimit,
+        max_json_bytes=context.settings.max_json_bytes,
+        max_upload_bytes=context.settings.max_upload_bytes,
+    )
+    # Complaints have a smaller limit of their own; intake sits outside the session and locale
+    # layers, which an API call does not use.
+    if fast_intake:
         app.add_middleware(FastIntake)
     errors.install(app)
     app.include_router(api_cases.intake_router)
