@@ -12,7 +12,13 @@ import sqlalchemy as sa
 
 from tests.support.world import World, build_world
 from weiquan.adapters.blobstore import FilesystemBlobStore
-from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, RandomIds, new_key_entry
+from weiquan.adapters.crypto import (
+    Argon2Passwords,
+    FieldCipher,
+    KeyedHash,
+    RandomIds,
+    new_key_entry,
+)
 from weiquan.adapters.db.engine import create_engine, is_sqlite
 from weiquan.adapters.db.migrate import upgrade
 from weiquan.adapters.db.tables import metadata
@@ -26,6 +32,7 @@ PG_ADMIN_URL = os.environ.get(
 )
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 TEST_PII_KEYS = new_key_entry("test")
+TEST_LOOKUP_KEY = "test-lookup-key-" + new_key_entry("lookup")
 
 
 @pytest.fixture(scope="session")
@@ -108,6 +115,7 @@ def make_services(
         ids=RandomIds(),
         passwords=Argon2Passwords(time_cost=1, memory_cost=1024),
         blobs=FilesystemBlobStore(_BLOB_ROOT),
+        lookup=KeyedHash.from_secret(TEST_LOOKUP_KEY),
     )
 
 

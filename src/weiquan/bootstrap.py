@@ -11,7 +11,7 @@ from importlib.resources import files
 import sqlalchemy as sa
 
 from weiquan.adapters.blobstore import FilesystemBlobStore
-from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, RandomIds
+from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, KeyedHash, RandomIds
 from weiquan.adapters.db.engine import create_engine
 from weiquan.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from weiquan.adapters.holiday_calendar import YearFilesCalendar
@@ -67,6 +67,7 @@ def build(settings: Settings) -> App:
         ids=RandomIds(),
         passwords=Argon2Passwords(),
         blobs=FilesystemBlobStore(settings.data_dir / "evidence"),
+        lookup=KeyedHash.from_secret(settings.lookup_key),
         max_upload_bytes=settings.max_upload_bytes,
         grade_policy=settings.grade_policy(),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 import secrets
 import string
@@ -65,6 +66,26 @@ class FieldCipher:
             raise IntegrityViolation("个人信息密文使用了未配置的密钥") from exc
         except Exception as exc:
             raise IntegrityViolation("个人信息密文校验失败") from exc
+
+
+@dataclass(frozen=True)
+class KeyedHash:
+    """HMAC-SHA256 under the deployment's lookup key (``WEIQUAN_LOOKUP_KEY``): a stable value
+    to find a record by a personal datum (a phone number) without storing the datum or a plain
+    hash of it, which for phone numbers is enumerable in hours. ``purpose`` separates the uses,
+    so one digest cannot stand in for another."""
+
+    key: bytes
+
+    @classmethod
+    def from_secret(cls, secret: str) -> KeyedHash:
+        if len(secret) < 32:
+            raise ValidationFailed("查找密钥 (WEIQUAN_LOOKUP_KEY) 至少 32 个字符")
+        return cls(secret.encode())
+
+    def digest(self, purpose: str, value: str) -> str:
+        message = f"{purpose}\x00{value}".encode()
+        return hmac.new(self.key, message, hashlib.sha256).hexdigest()
 
 
 def new_key_entry(key_id: str) -> str:

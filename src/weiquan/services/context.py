@@ -8,7 +8,7 @@ from weiquan.domain.calendar import WorkdayCalendar
 from weiquan.domain.evidence_files import BlobStore
 from weiquan.domain.trust.grade import DEFAULT_POLICY, GradePolicy
 from weiquan.domain.workflow import DeadlinePolicy
-from weiquan.services.ports import IdGenerator, PasswordHasher, UnitOfWorkFactory
+from weiquan.services.ports import IdGenerator, LookupHasher, PasswordHasher, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -19,5 +19,6 @@ class Services:
     ids: IdGenerator
     passwords: PasswordHasher
     blobs: BlobStore
+    lookup: LookupHasher
     max_upload_bytes: int = 200 * 1024 * 1024
     grade_policy: GradePolicy = DEFAULT_POLICY
