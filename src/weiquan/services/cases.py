@@ -10,7 +10,13 @@ from typing import Any
 
 from weiquan.domain import workflow as wf
 from weiquan.domain.accounts import Actor, Principal, Role
-from weiquan.domain.cases import Case, CaseEvent, Channel, OfferKind
+from weiquan.domain.cases import (
+    Case,
+    CaseEvent,
+    Channel,
+    OfferKind,
+    require_plausible_order_dates,
+)
 from weiquan.domain.errors import (
     CaseNumberTaken,
     DomainError,
@@ -196,6 +202,8 @@ def _replay(pending: _Group, principal: Principal, key: str, request_hash: str) 
 def _new_case(
     svc: Services, pending: _Group, cmd: FileComplaint, *, principal: Principal, now: datetime
 ) -> Case:
+    if cmd.order is not None:
+        require_plausible_order_dates(cmd.order, at=now)
     shop, merchant = pending.shop(cmd.shop_id)
     consumer_id, channel, filed_by, new_caller = _complainant(
         svc, pending, cmd, principal=principal
