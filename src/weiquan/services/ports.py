@@ -192,11 +192,37 @@ class IdempotencyRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class RememberedRequest:
+    """A POST sent with an Idempotency-Key: its fingerprint and, once answered, the answer."""
+
+    request_hash: str
+    status: int | None  # None while the first request is still being answered
+    body: bytes
+    created_at: datetime
+
+
+class IdempotentRequestRepository(Protocol):
+    def get(self, scope: str, key: str) -> RememberedRequest | None: ...
+    def claim(
+        self, scope: str, key: str, *, request_hash: str, user_id: str | None, now: datetime
+    ) -> bool:
+        """Records the key as being answered; False when it was already there."""
+        ...
+
+    def take_over(self, scope: str, key: str, *, request_hash: str, now: datetime) -> None: ...
+    def answer(self, scope: str, key: str, *, status: int, body: bytes) -> None: ...
+    def release(self, scope: str, key: str) -> None: ...
+    def forget_before(self, cutoff: datetime) -> None: ...
+    def forget_user(self, user_id: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     users: UserRepository
     merchants: MerchantRepository
     cases: CaseRepository
     idempotency: IdempotencyRepository
+    requests: IdempotentRequestRepository
     evidence: EvidenceRepository
     ledger: LedgerRepository
     vetting: TrustRecordRepository[Vetting]

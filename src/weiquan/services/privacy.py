@@ -64,4 +64,5 @@ def erase_my_data(svc: Services, *, principal: Principal, password: str, now: da
     with svc.uow() as uow:
         uow.users.erase_personal_data(principal.user_id, display_name=ERASED_NAME, now=now)
         uow.reports.erase_personal_data("reporter_id", principal.user_id)
+        uow.requests.forget_user(principal.user_id)
         uow.commit()

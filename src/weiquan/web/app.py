@@ -29,6 +29,7 @@ from weiquan.web.body_limit import BodyLimit
 from weiquan.web.deps import Clock, TokenCache, system_clock
 from weiquan.web.fast_intake import FastIntake
 from weiquan.web.i18n import LocaleMiddleware
+from weiquan.web.idempotency import IdempotentPosts
 from weiquan.web.intake import IntakeQueue
 from weiquan.web.runtime import lifespan_for
 from weiquan.web.tlog_routes import build_tlog_router
@@ -67,6 +68,7 @@ def create_app(
         max_age=8 * 3600,
     )
     app.add_middleware(LocaleMiddleware)
+    app.add_middleware(IdempotentPosts)  # inside the body limit, which caps what it spools
     app.add_middleware(
         BodyLimit,
         max_json_bytes=context.settings.max_json_bytes,

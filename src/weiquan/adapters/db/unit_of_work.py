@@ -19,6 +19,7 @@ from weiquan.adapters.db.repositories import (
     SqlMerchantRepository,
     SqlUserRepository,
 )
+from weiquan.adapters.db.request_repository import SqlIdempotentRequestRepository
 from weiquan.adapters.db.trust_repositories import (
     SqlGradeRepository,
     SqlPledgeRepository,
@@ -106,6 +107,7 @@ class SqlUnitOfWork:
         self.merchants = SqlMerchantRepository(conn)
         self.cases = SqlCaseRepository(conn)
         self.idempotency = SqlIdempotencyRepository(conn)
+        self.requests = SqlIdempotentRequestRepository(conn, self._cipher)
         self.evidence = SqlEvidenceRepository(conn)
         self.ledger = SqlLedgerRepository(conn)
         self.vetting = vetting_repository(conn, self._cipher)
