@@ -38,8 +38,8 @@ class SqlIdempotentRequestRepository:
         }
         insert = (postgresql if self._conn.dialect.name == "postgresql" else sqlite).insert
         # Another request with this key may get there first: then nothing is inserted.
-        result = self._conn.execute(insert(table).values(**values).on_conflict_do_nothing())
-        return result.rowcount == 1
+        statement = insert(table).values(**values).on_conflict_do_nothing().returning(table.c.key)
+        return self._conn.execute(statement).first() is not None
 
     def take_over(self, scope: str, key: str, *, request_hash: str, now: datetime) -> None:
         self._conn.execute(
