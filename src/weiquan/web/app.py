@@ -23,6 +23,7 @@ from weiquan.web import (
     api_signals,
     api_trust,
     errors,
+    openapi,
     pages,
 )
 from weiquan.web.body_limit import BodyLimit
@@ -92,6 +93,7 @@ def create_app(
     app.include_router(build_tlog_router(lambda: app.state.log_holder.get()))  # noqa: PLW0108
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    openapi.install(app)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(request: Request) -> JSONResponse:
