@@ -144,3 +144,24 @@ def test_a_key_that_is_not_printable_ascii_is_refused_with_the_reason(api: Api) 
     assert answer.status_code == 422
     assert answer.json()["field"] == "Idempotency-Key"
     assert statements(api, case_id) == []
+
+
+def test_erasing_my_data_forgets_the_answers_stored_for_my_keys(api: Api) -> None:
+    case_id = filed(api)
+    api.client.post(
+        f"/api/v1/cases/{case_id}/statements",
+        json={"text": "说明"},
+        headers=keyed(api, "alice", "st-5"),
+    )
+    erased = api.client.post(
+        "/api/v1/me/erase",
+        json={"password": "correct horse battery staple"},
+        headers=api.headers("alice"),
+    )
+    assert erased.status_code == 204
+    engine = api.client.app.state.context.engine  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        left = conn.execute(
+            sa.select(sa.func.count()).select_from(idempotent_requests)
+        ).scalar_one()
+    assert left == 0
