@@ -146,3 +146,22 @@ def test_erasing_a_callers_account_drops_the_phone_derived_name(
         user = uow.users.get(user_id, with_pii=True)
     assert user is not None
     assert (user.phone, user.role) == (None, Role.CONSUMER)
+
+
+def test_a_vetting_contact_code_is_stored_as_a_keyed_digest_not_a_plain_hash(
+    services: Services, world: World, engine: sa.Engine
+) -> None:
+    photo = trust_vetting.upload_licence_photo(
+        services, principal=world.merchant_a, chunks=[licence_png()]
+    )
+    data = vt.LicenceData("北京数码有限公司", "91110108551385082Q", "110108", photo, PHONE)
+    trust_vetting.apply(services, principal=world.merchant_a, data=data, now=NOW)
+    code = trust_vetting.issue_contact_code(
+        services, world.merchant_a_id, principal=world.mediator, now=NOW
+    )
+    stored = raw_rows(engine, tt.trust_vetting)
+    assert hashlib.sha256(code.encode()).hexdigest() not in stored
+    verified = trust_vetting.verify_contact(
+        services, principal=world.merchant_a, code=code, now=NOW
+    )
+    assert verified.contact_verified_at == NOW
