@@ -16,7 +16,7 @@ from weiquan.adapters.blobstore import FilesystemBlobStore
 from weiquan.adapters.crypto import (
     Argon2Passwords,
     FieldCipher,
-    HmacKeyedHasher,
+    KeyedHash,
     RandomIds,
     new_key_entry,
 )
@@ -36,6 +36,7 @@ PG_ADMIN_URL = os.environ.get(
 )
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 TEST_PII_KEYS = new_key_entry("test")
+TEST_LOOKUP_KEY = "test-lookup-key-" + new_key_entry("lookup")
 
 
 @pytest.fixture(scope="session")
@@ -120,7 +121,7 @@ def make_services(
         passwords=Argon2Passwords(time_cost=1, memory_cost=1024),
         throttle=LimitsThrottle(SqlWindowStorage(engine), secret="test-throttle-secret"),
         blobs=FilesystemBlobStore(_BLOB_ROOT),
-        keyed_hasher=HmacKeyedHasher("test-secret-for-keyed-lookups-only"),
+        lookup=KeyedHash.from_secret(TEST_LOOKUP_KEY),
     )
 
 

@@ -11,7 +11,7 @@ from importlib.resources import files
 import sqlalchemy as sa
 
 from weiquan.adapters.blobstore import FilesystemBlobStore
-from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, HmacKeyedHasher, RandomIds
+from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, KeyedHash, RandomIds
 from weiquan.adapters.db.engine import create_engine
 from weiquan.adapters.db.pii_keys import count_under_key
 from weiquan.adapters.db.unit_of_work import SqlUnitOfWorkFactory
@@ -80,9 +80,9 @@ def build(settings: Settings) -> App:
             redis_url=settings.redis_url,
             rates=settings.throttle_rate_overrides(),
         ),
+        lookup=KeyedHash.from_secret(settings.lookup_key),
         max_upload_bytes=settings.max_upload_bytes,
         grade_policy=settings.grade_policy(),
-        keyed_hasher=HmacKeyedHasher(settings.secret_key),
         anonymous_uploads=settings.anonymous_upload_quota(),
     )
     return App(settings, engine, services, year_files)

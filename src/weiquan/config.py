@@ -18,6 +18,7 @@ from weiquan.domain.trust.uploads import AnonymousQuota
 DEV_SECRET = "dev-only-secret-key-do-not-use-in-production"  # noqa: S105 - refused outside dev
 # A fixed development key so `make run` works out of the box; refused outside development.
 DEV_PII_KEY = "dev:ZGV2LW9ubHktcGlpLWtleS0zMi1ieXRlcyEhISEhISE"
+DEV_LOOKUP_KEY = "dev-only-lookup-key-do-not-use-in-production"
 
 
 class Environment(StrEnum):
@@ -46,6 +47,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     secret_key: str = DEV_SECRET
     pii_keys: str = DEV_PII_KEY
+    # Keys the HMACs that find records by a personal datum (a caller's phone); changing it
+    # orphans those lookups, so it is set once per deployment.
+    lookup_key: str = Field(default=DEV_LOOKUP_KEY, min_length=32)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     reply_working_days: int = Field(default=3, ge=1, le=60)
@@ -55,6 +59,8 @@ class Settings(BaseSettings):
     fulfilment_calendar_days: int = Field(default=15, ge=1, le=365)
     holiday_files: list[Path] = Field(default_factory=list)
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    # Every body that is not a multipart upload (JSON, page forms): refused with 413 above this.
+    max_json_bytes: int = Field(default=1024 * 1024, ge=64 * 1024)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     # Records are legal evidence: an acknowledged write is on disk unless deliberately relaxed.
     sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.FULL
@@ -158,6 +164,11 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "WEIQUAN_PII_KEYS still holds the development key; generate one with "
                     "`weiquan keys new-pii-key`"
+                )
+            if self.lookup_key == DEV_LOOKUP_KEY:
+                raise ValueError(
+                    "WEIQUAN_LOOKUP_KEY must be set to a random value of at least 32 characters "
+                    "in production (generate one with `weiquan keys new-secret`)"
                 )
         return self
 

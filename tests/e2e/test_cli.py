@@ -97,6 +97,7 @@ def test_demo_is_refused_in_production(sqlite_env: str, monkeypatch: pytest.Monk
     monkeypatch.setenv("WEIQUAN_ENV", "production")
     monkeypatch.setenv("WEIQUAN_SECRET_KEY", "x" * 40)
     monkeypatch.setenv("WEIQUAN_PII_KEYS", "k1:" + "A" * 43)
+    monkeypatch.setenv("WEIQUAN_LOOKUP_KEY", "y" * 40)
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 2
     assert "refused" in result.output

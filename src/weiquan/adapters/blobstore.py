@@ -14,6 +14,7 @@ import os
 import stat
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
@@ -21,11 +22,16 @@ from typing import BinaryIO
 from weiquan.domain.errors import IntegrityViolation, NotFound
 from weiquan.domain.evidence_files import (
     SNIFF_BYTES,
+    ZIP_CONTAINER_MIME_TYPES,
+    ArchiveEntry,
+    ContainerLimits,
     SniffedType,
     StoredBlob,
+    check_container,
     require_sha256_hex,
     sniff_mime,
     too_large,
+    unreadable_container,
 )
 
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP
@@ -35,8 +41,9 @@ _INCOMING = ".incoming"
 class FilesystemBlobStore:
     """The default :class:`~weiquan.domain.evidence_files.BlobStore`."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, container_limits: ContainerLimits | None = None) -> None:
         self.root = Path(root)
+        self.container_limits = container_limits or ContainerLimits()
         self._incoming = self.root / _INCOMING
         self._incoming.mkdir(parents=True, exist_ok=True)
 
@@ -56,6 +63,8 @@ class FilesystemBlobStore:
                 )
                 sink.flush()
                 os.fsync(sink.fileno())
+            if sniffed.mime in ZIP_CONTAINER_MIME_TYPES:
+                check_zip_container(temp_path, self.container_limits)
             deduplicated = self._move_into_place(temp_path, sha256, size)
         except BaseException:
             temp_path.unlink(missing_ok=True)
@@ -166,6 +175,20 @@ def _copy_hashing(
         if accept_mime is not None:
             accept_mime(sniffed.mime)
     return hasher.hexdigest(), size, sniffed
+
+
+def check_zip_container(path: Path, limits: ContainerLimits) -> None:
+    """Refuses a zip-based document whose central directory declares a zip bomb, before it is
+    accepted. Only the directory is read; nothing is unpacked."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = (
+                ArchiveEntry(info.filename, info.compress_size, info.file_size)
+                for info in archive.infolist()
+            )
+            check_container(entries, limits)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise unreadable_container() from None
 
 
 def _check_same_size(existing: Path, size: int) -> None:

@@ -68,6 +68,26 @@ class FieldCipher:
             raise IntegrityViolation("个人信息密文校验失败") from exc
 
 
+@dataclass(frozen=True)
+class KeyedHash:
+    """HMAC-SHA256 under the deployment's lookup key (``WEIQUAN_LOOKUP_KEY``): a stable value
+    to find a record by a personal datum (a phone number) without storing the datum or a plain
+    hash of it, which for phone numbers is enumerable in hours. ``purpose`` separates the uses,
+    so one digest cannot stand in for another."""
+
+    key: bytes
+
+    @classmethod
+    def from_secret(cls, secret: str) -> KeyedHash:
+        if len(secret) < 32:
+            raise ValidationFailed("查找密钥 (WEIQUAN_LOOKUP_KEY) 至少 32 个字符")
+        return cls(secret.encode())
+
+    def digest(self, purpose: str, value: str) -> str:
+        message = f"{purpose}\x00{value}".encode()
+        return hmac.new(self.key, message, hashlib.sha256).hexdigest()
+
+
 def new_key_entry(key_id: str) -> str:
     return f"{key_id}:{base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip('=')}"
 
@@ -94,20 +114,6 @@ class Argon2Passwords:
 def token_digest(token: str) -> str:
     """API tokens are random, high-entropy strings: a SHA-256 lookup key is enough (no argon2)."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-class HmacKeyedHasher:
-    """Keyed digests for looking values up without storing them (a sender's address, a phone
-    number): HMAC-SHA256 under a key derived from the deployment secret. A plain hash of a
-    phone number or an IPv4 address can be reversed by trying every value; this cannot without
-    the key. The purpose is part of the message, so digests for different uses never match."""
-
-    def __init__(self, secret: str) -> None:
-        self._key = hmac.new(secret.encode(), b"weiquan/keyed-lookup/v1", hashlib.sha256).digest()
-
-    def digest(self, purpose: str, value: str) -> str:
-        message = purpose.encode() + b"\x00" + value.encode()
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
 
 _CASE_SUFFIX = 6

@@ -306,7 +306,7 @@ def reencrypt_pii(
 
 @keys_app.command("new-secret")
 def new_secret() -> None:
-    """Print a random value for WEIQUAN_SECRET_KEY."""
+    """Print a random value for WEIQUAN_SECRET_KEY or WEIQUAN_LOOKUP_KEY (one each)."""
     import secrets  # noqa: PLC0415
 
     typer.echo(secrets.token_urlsafe(48))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import calendar as _stdlib_calendar
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import MAXYEAR, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -78,7 +78,7 @@ def add_working_days(start: date, days: int, cal: WorkdayCalendar) -> date:
     remaining = days
     steps = 0
     while remaining > 0:
-        current += timedelta(days=1)
+        current = _later(current, 1)
         steps += 1
         if steps > MAX_PERIOD_DAYS:
             raise ValidationFailed("期限过长 / period too long", field="days")
@@ -106,14 +106,14 @@ def roll_past_rest_days(day: date, cal: WorkdayCalendar) -> date:
     for _ in range(60):  # the longest rest in China's calendar is 8–9 days
         if cal.is_workday(current):
             return current
-        current += timedelta(days=1)
+        current = _later(current, 1)
     raise CalendarOutOfRange(f"{day.isoformat()} 之后 60 天内没有工作日", field="date")
 
 
 def add_calendar_days(start: date, days: int, cal: WorkdayCalendar) -> date:
     """民法典 Art 201/203: ``days`` days after ``start``, rolled past a final rest day."""
     _require_period(days)
-    return roll_past_rest_days(start + timedelta(days=days), cal)
+    return roll_past_rest_days(_later(start, days), cal)
 
 
 def add_months(start: date, months: int, cal: WorkdayCalendar) -> date:
@@ -121,6 +121,8 @@ def add_months(start: date, months: int, cal: WorkdayCalendar) -> date:
     _require_period(months)
     month_index = start.month - 1 + months
     year, month = start.year + month_index // 12, month_index % 12 + 1
+    if year > MAXYEAR:
+        raise _beyond_dates(start)
     last_day = _stdlib_calendar.monthrange(year, month)[1]
     return roll_past_rest_days(date(year, month, min(start.day, last_day)), cal)
 
@@ -131,7 +133,7 @@ def add_years(start: date, years: int, cal: WorkdayCalendar) -> date:
 
 def end_of_day(day: date) -> datetime:
     """民法典 Art 203: a period ends at 24:00 Beijing time, i.e. the next midnight, as UTC-aware."""
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=CHINA_TZ)
+    return datetime.combine(_later(day, 1), time.min, tzinfo=CHINA_TZ)
 
 
 def due_or_note(compute: Callable[[], date]) -> tuple[datetime | None, str]:
@@ -148,6 +150,22 @@ def china_date(moment: datetime) -> date:
     if moment.tzinfo is None:
         raise ValidationFailed("时间必须带时区 / datetimes must be timezone-aware", field="time")
     return moment.astimezone(CHINA_TZ).date()
+
+
+def _later(day: date, days: int) -> date:
+    """``days`` days after ``day``; a date past the year 9999 is refused, not a crash."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        raise _beyond_dates(day) from None
+
+
+def _beyond_dates(day: date) -> CalendarOutOfRange:
+    return CalendarOutOfRange(
+        f"{day.isoformat()} 之后的期限超出可计算的日期范围（公元 {MAXYEAR} 年）；"
+        f"a period after {day.isoformat()} would end beyond the year {MAXYEAR}",
+        field="date",
+    )
 
 
 def _require_period(amount: int) -> None:

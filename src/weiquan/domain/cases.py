@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from weiquan.domain.accounts import Actor, Role
+from weiquan.domain.calendar import CHINA_TZ
 from weiquan.domain.errors import PermissionDenied, ValidationFailed
+from weiquan.domain.free_text import refuse_control_characters
 from weiquan.domain.lifecycle import (
     ACTION_LABELS_ZH,
     STATUS_LABELS_ZH,
@@ -154,6 +156,31 @@ class OrderRecord:
             and self.signed_at
             and self.signed_at > self.promised_delivery_at
         )
+
+
+# Online shopping in China began in the late 1990s; an order before this is a typing slip
+# (or year 1), and one dated after the complaint is filed cannot have been placed yet.
+EARLIEST_ORDER = datetime(1995, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(days=1)
+# A promised delivery may lie ahead (presales), but not beyond a year.
+LONGEST_PROMISE = timedelta(days=366)
+
+
+def require_plausible_order_dates(order: OrderRecord, *, at: datetime) -> None:
+    """Checked when a complaint is filed (``at``), not when a stored case is read back."""
+    latest = {
+        "ordered_at": at + CLOCK_SKEW,
+        "signed_at": at + CLOCK_SKEW,
+        "promised_delivery_at": at + LONGEST_PROMISE,
+    }
+    for name, last in latest.items():
+        moment = getattr(order, name)
+        if moment is not None and not EARLIEST_ORDER <= moment <= last:
+            raise ValidationFailed(
+                f"日期不在合理范围内：应在 {EARLIEST_ORDER.year} 年之后，且不晚于 "
+                f"{last.astimezone(CHINA_TZ):%Y-%m-%d}",
+                field=f"order.{name}",
+            )
 
 
 class OfferKind(StrEnum):
@@ -314,6 +341,5 @@ def require_text(value: str, *, field: str, limit: int, required: bool = True) -
         raise ValidationFailed("不能为空", field=field)
     if len(value) > limit:
         raise ValidationFailed(f"过长：最多 {limit} 个字符，现有 {len(value)} 个", field=field)
-    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
-        raise ValidationFailed("含有不可见的控制字符", field=field)
+    refuse_control_characters(value, field=field)
     return value

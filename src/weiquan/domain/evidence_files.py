@@ -119,6 +119,80 @@ class BlobStore(Protocol):
     def size(self, sha256: str) -> int: ...
 
 
+# Formats that are zip archives underneath: what they unpack to is checked before acceptance.
+ZIP_CONTAINER_MIME_TYPES: Final = frozenset(
+    {
+        "application/ofd",
+        "application/zip",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/epub+zip",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerLimits:
+    """What an archive may unpack to. A real 发票 OFD is tens of KiB of XML compressed a few
+    times over; a zip bomb declares gigabytes, or a ratio in the hundreds or thousands."""
+
+    max_entries: int = 10_000
+    max_total_bytes: int = 100 * 1024 * 1024
+    max_ratio: int = 100
+    # Tiny entries compress absurdly well (a kilobyte of spaces); the ratio counts only past this.
+    ratio_from_bytes: int = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveEntry:
+    name: str
+    compressed_size: int
+    uncompressed_size: int
+
+
+def check_container(entries: Iterable[ArchiveEntry], limits: ContainerLimits) -> None:
+    """ValidationFailed when an archive's declared contents are larger, more numerous or more
+    compressed than any real document of its kind: checked before the file is accepted."""
+    total = compressed = 0
+    for count, entry in enumerate(entries, start=1):
+        total += entry.uncompressed_size
+        compressed += entry.compressed_size
+        if count > limits.max_entries:
+            raise _bomb(
+                f"条目超过 {limits.max_entries} 个 / more than {limits.max_entries} entries"
+            )
+        if total > limits.max_total_bytes:
+            limit = human_size(limits.max_total_bytes)
+            raise _bomb(f"解压后超过 {limit} / unpacks to more than {limit}")
+        if _too_compressed(entry.uncompressed_size, entry.compressed_size, limits):
+            raise _bomb(f"压缩比超过 {limits.max_ratio} 倍 / compressed over {limits.max_ratio}:1")
+    if _too_compressed(total, compressed, limits):
+        raise _bomb(f"压缩比超过 {limits.max_ratio} 倍 / compressed over {limits.max_ratio}:1")
+
+
+def _too_compressed(uncompressed: int, compressed: int, limits: ContainerLimits) -> bool:
+    return uncompressed > limits.ratio_from_bytes and uncompressed > limits.max_ratio * max(
+        compressed, 1
+    )
+
+
+def _bomb(detail: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"压缩文件的内容异常，不予接收（{detail}）/ the archive's contents are implausible, refused",
+        field="file",
+    )
+
+
+def unreadable_container() -> ValidationFailed:
+    return ValidationFailed(
+        "文件已损坏，无法作为压缩文档读取 / the file is damaged: not a readable archive",
+        field="file",
+    )
+
+
 def require_sha256_hex(value: str) -> str:
     """The canonical spelling of a SHA-256 digest, also a guard against path tricks in keys."""
     normalized = value.strip().lower()

@@ -12,6 +12,7 @@ from typing import Protocol, TypeVar
 
 from weiquan.domain.accounts import Actor, Role
 from weiquan.domain.errors import IllegalTransition, PermissionDenied, ValidationFailed
+from weiquan.domain.free_text import refuse_control_characters
 
 MAX_REASON = 2_000
 
@@ -63,3 +64,4 @@ def _require_reason(reason: str) -> None:
         raise ValidationFailed(
             f"过长：最多 {MAX_REASON} 个字符，现有 {len(reason)} 个", field="reason"
         )
+    refuse_control_characters(reason, field="reason")

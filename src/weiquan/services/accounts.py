@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import datetime, timedelta
 
@@ -78,14 +77,24 @@ def normalise_phone(raw: str) -> str:
     return phone.removeprefix("+86").removeprefix("86") if len(phone) > 11 else phone
 
 
+CALLER_PREFIX = "caller-"
+
+
+def phone_lookup(svc: Services, raw_phone: str) -> str:
+    """The keyed digest a phone number is looked up by (hotline callers, sign-up): the same
+    for every way of writing the number, and useless without the deployment's key."""
+    return svc.lookup.digest("phone", normalise_phone(raw_phone))
+
+
 def caller_account(svc: Services, uow: UnitOfWork, caller: Caller) -> tuple[UserRecord, bool]:
     """The consumer account of a hotline caller, found again by phone on later calls, and
     whether it is new. A new account is not written here: the caller adds it together with the
     complaint, so a complaint refused later leaves no stray account behind."""
     require_text(caller.name, field="caller.name", limit=100)
     phone = normalise_phone(caller.phone)
-    # The username is a keyed-free digest so the phone number itself never appears in clear.
-    username = "caller-" + hashlib.sha256(f"weiquan-caller:{phone}".encode()).hexdigest()[:16]
+    # Named by a keyed digest of the phone: the number never appears in clear, and without the
+    # deployment's key the name cannot be matched to numbers by trying them all.
+    username = CALLER_PREFIX + phone_lookup(svc, phone)[:16]
     existing = uow.users.by_username(username)
     if existing is not None:
         return existing, False

@@ -10,7 +10,13 @@ from typing import Any
 
 from weiquan.domain import workflow as wf
 from weiquan.domain.accounts import Actor, Principal, Role
-from weiquan.domain.cases import Case, CaseEvent, Channel, OfferKind
+from weiquan.domain.cases import (
+    Case,
+    CaseEvent,
+    Channel,
+    OfferKind,
+    require_plausible_order_dates,
+)
 from weiquan.domain.errors import (
     CaseNumberTaken,
     DomainError,
@@ -32,6 +38,8 @@ from weiquan.services.ports import (
 )
 
 MAX_IDEMPOTENCY_KEY = 100
+# Far beyond any real list, and well inside the 64-bit integers both databases take for OFFSET.
+MAX_OFFSET = 2**31 - 1
 # Largest group filed in one transaction: big enough to amortise a commit, small enough that
 # the last submission of a group does not wait long for the first.
 MAX_GROUP = 64
@@ -278,6 +286,8 @@ def _replay(pending: _Group, principal: Principal, key: str, request_hash: str) 
 def _new_case(
     svc: Services, pending: _Group, cmd: FileComplaint, *, principal: Principal, now: datetime
 ) -> Case:
+    if cmd.order is not None:
+        require_plausible_order_dates(cmd.order, at=now)
     shop, merchant = pending.shop(cmd.shop_id)
     consumer_id, channel, filed_by, new_caller = _complainant(
         svc, pending, cmd, principal=principal
@@ -492,8 +502,10 @@ def list_cases(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Case], int]:
-    if not 1 <= limit <= 200 or offset < 0:
-        raise ValidationFailed("limit 应在 1–200 之间，offset 不能为负", field="limit")
+    if not 1 <= limit <= 200:
+        raise ValidationFailed("limit 应在 1–200 之间", field="limit")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise ValidationFailed(f"offset 应在 0–{MAX_OFFSET} 之间", field="offset")
     if principal.role is Role.OPERATOR:
         return [], 0
     scope = authz.case_scope(principal) if principal.role is not Role.ADMIN else CaseFilter()

@@ -11,7 +11,7 @@ from weiquan.domain.trust.uploads import AnonymousQuota
 from weiquan.domain.workflow import DeadlinePolicy
 from weiquan.services.ports import (
     IdGenerator,
-    KeyedHasher,
+    LookupHasher,
     PasswordHasher,
     Throttle,
     UnitOfWorkFactory,
@@ -27,7 +27,7 @@ class Services:
     passwords: PasswordHasher
     blobs: BlobStore
     throttle: Throttle
+    lookup: LookupHasher
     max_upload_bytes: int = 200 * 1024 * 1024
     grade_policy: GradePolicy = DEFAULT_POLICY
-    keyed_hasher: KeyedHasher | None = None  # required where senders are counted (uploads)
     anonymous_uploads: AnonymousQuota = field(default_factory=AnonymousQuota)

@@ -248,12 +248,38 @@ class SessionRepository(Protocol):
     def forget_expired(self, *, before: datetime) -> int: ...
 
 
+@dataclass(frozen=True, slots=True)
+class RememberedRequest:
+    """A POST sent with an Idempotency-Key: its fingerprint and, once answered, the answer."""
+
+    request_hash: str
+    status: int | None  # None while the first request is still being answered
+    body: bytes
+    created_at: datetime
+
+
+class IdempotentRequestRepository(Protocol):
+    def get(self, scope: str, key: str) -> RememberedRequest | None: ...
+    def claim(
+        self, scope: str, key: str, *, request_hash: str, user_id: str | None, now: datetime
+    ) -> bool:
+        """Records the key as being answered; False when it was already there."""
+        ...
+
+    def take_over(self, scope: str, key: str, *, request_hash: str, now: datetime) -> None: ...
+    def answer(self, scope: str, key: str, *, status: int, body: bytes) -> None: ...
+    def release(self, scope: str, key: str) -> None: ...
+    def forget_before(self, cutoff: datetime) -> None: ...
+    def forget_user(self, user_id: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     users: UserRepository
     sessions: SessionRepository
     merchants: MerchantRepository
     cases: CaseRepository
     idempotency: IdempotencyRepository
+    requests: IdempotentRequestRepository
     evidence: EvidenceRepository
     ledger: LedgerRepository
     workers: WorkerStatusRepository
@@ -285,8 +311,8 @@ class PasswordHasher(Protocol):
     def verify(self, password_hash: str, password: str) -> bool: ...
 
 
-class KeyedHasher(Protocol):
-    """Keyed, one-way digests for lookups of values that must not be stored (addresses)."""
+class LookupHasher(Protocol):
+    """A keyed hash (HMAC) for finding records by a personal datum without storing it."""
 
     def digest(self, purpose: str, value: str) -> str: ...
 

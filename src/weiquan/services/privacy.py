@@ -1,7 +1,7 @@
 """A person's own data: see it, export it, have it erased (个人信息保护法 Art 44–47).
 
-Erasure blanks what identifies or reaches the person (phone, ID number, address, name) and closes
-the account. The case records themselves stay: 电子商务法 Art 31 requires transaction records to be
+Erasure blanks what identifies or reaches the person (phone, ID number, address, name, the contact
+given with a 举报 report, a hotline caller's phone-derived username) and closes the account. The case records themselves stay: 电子商务法 Art 31 requires transaction records to be
 kept for at least three years, and the other party's rights rest on them; in those records the
 person then appears only under a neutral label.
 """
@@ -64,4 +64,6 @@ def erase_my_data(svc: Services, *, principal: Principal, password: str, now: da
     with svc.uow() as uow:
         uow.users.erase_personal_data(principal.user_id, display_name=ERASED_NAME, now=now)
         uow.sessions.end_all_of(principal.user_id, now=now, reason="erased")
+        uow.reports.erase_personal_data("reporter_id", principal.user_id)
+        uow.requests.forget_user(principal.user_id)
         uow.commit()

@@ -94,9 +94,7 @@ def store_upload(
 
 
 def _sender_digest(svc: Services, address: str | None) -> str:
-    if svc.keyed_hasher is None:
-        raise RuntimeError("anonymous uploads need a keyed hasher (Services.keyed_hasher)")
-    return svc.keyed_hasher.digest(_ADDRESS_PURPOSE, address or "unknown")
+    return svc.lookup.digest(_ADDRESS_PURPOSE, address or "unknown")
 
 
 def _check_anonymous_quota(svc: Services, source: str | None, now: datetime) -> None:

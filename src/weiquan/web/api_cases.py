@@ -216,7 +216,7 @@ def list_cases(
     svc: ServicesDep,
     status: Annotated[list[CaseStatus] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=case_service.MAX_OFFSET)] = 0,
 ) -> CaseListOut:
     """Cases you may see, soonest deadline first."""
     items, total = case_service.list_cases(

@@ -60,17 +60,26 @@ def _error(exc: DomainError) -> JSONResponse:
     return JSONResponse(body, status_code=exc.http_status)
 
 
+def _json_body(raw: bytes) -> Any:
+    """The parsed body; invalid or absurdly nested JSON (which would exhaust the parser's
+    recursion) is a 422 naming the body."""
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ValidationFailed(
+            "请求体不是有效的 JSON / the body is not valid JSON", field="body"
+        ) from None
+    except RecursionError:
+        raise ValidationFailed(
+            "请求体嵌套层次过深 / the body's JSON is nested too deeply", field="body"
+        ) from None
+
+
 @router.post("/api/v1/assess")
 async def assess(request: Request, calendar: CalendarDep) -> JSONResponse:
     """Findings for the facts in the body (schema: docs/rules.md)."""
-    raw = await request.body()
     try:
-        facts = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _error(
-            ValidationFailed("请求体不是有效的 JSON / the body is not valid JSON", field="body")
-        )
-    try:
+        facts = _json_body(await request.body())
         return JSONResponse(assess_facts(facts, calendar=calendar))
     except DomainError as exc:
         return _error(exc)
@@ -81,12 +90,7 @@ async def assess_claims(request: Request, calendar: CalendarDep) -> JSONResponse
     """The findings for `facts`, and for each of `claims` whether the law supports it, up to
     what amount and why — an excessive claim is explained before it is filed."""
     try:
-        body = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _error(
-            ValidationFailed("请求体不是有效的 JSON / the body is not valid JSON", field="body")
-        )
-    try:
+        body = _json_body(await request.body())
         return JSONResponse(rules_service.assess_claims(body, calendar=calendar))
     except DomainError as exc:
         return _error(exc)

@@ -21,14 +21,17 @@ from weiquan.web import (
     api_signals,
     api_trust,
     errors,
+    openapi,
     pages,
 )
 from weiquan.web.anonymous_throttle import AnonymousThrottle
+from weiquan.web.body_limit import BodyLimit
 from weiquan.web.deps import Clock, TokenCache, system_clock
 from weiquan.web.fast_intake import FastIntake
 from weiquan.web.headers import SecurityHeaders
 from weiquan.web.health import health_response
 from weiquan.web.i18n import LocaleMiddleware
+from weiquan.web.idempotency import IdempotentPosts
 from weiquan.web.intake import IntakeQueue
 from weiquan.web.runtime import lifespan_for
 from weiquan.web.sessions import ServerSessionMiddleware
@@ -77,8 +80,16 @@ def create_app(
     app.state.intake = IntakeQueue(context.services)
     app.add_middleware(ServerSessionMiddleware, secure=context.settings.cookies_secure)
     app.add_middleware(LocaleMiddleware)
-    app.add_middleware(AnonymousThrottle)
-    if fast_intake:  # outside the session and locale layers, which an API call does not use
+    app.add_middleware(IdempotentPosts)  # inside the body limit, which caps what it spools
+    app.add_middleware(
+        BodyLimit,
+        max_json_bytes=context.settings.max_json_bytes,
+        max_upload_bytes=context.settings.max_upload_bytes,
+    )
+    app.add_middleware(AnonymousThrottle)  # refuses before any body is read
+    # Complaints have a smaller limit of their own; intake sits outside the session and locale
+    # layers, which an API call does not use.
+    if fast_intake:
         app.add_middleware(FastIntake)
     app.add_middleware(SecurityHeaders, behind_tls=context.settings.behind_tls)
     errors.install(app)
@@ -95,6 +106,7 @@ def create_app(
     app.include_router(build_tlog_router(lambda: app.state.log_holder.get()))  # noqa: PLW0108
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    openapi.install(app)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:

@@ -34,6 +34,7 @@ from weiquan.domain.text_signals import TextRecord
 from weiquan.services.ports import CaseFilter, MerchantRecord, ShopRecord, UserRecord
 
 _PII_FIELDS = ("phone", "id_number", "address")
+CALLER_PREFIX = "caller-"  # hotline callers' accounts (services.accounts.caller_account)
 
 
 class SqlUserRepository:
@@ -122,6 +123,12 @@ class SqlUserRepository:
                 is_active=False,
                 password_hash="!",  # noqa: S106 - the unusable-password marker
             )
+        )
+        # A hotline caller's name is a digest of the phone: keyed, but still tied to the number.
+        self._conn.execute(
+            t.users.update()
+            .where(t.users.c.id == user_id, t.users.c.username.startswith(CALLER_PREFIX))
+            .values(username=f"erased-{user_id}")
         )
         self._conn.execute(
             t.api_tokens.update()

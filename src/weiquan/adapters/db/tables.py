@@ -253,5 +253,6 @@ sa.Index(
 )
 
 import weiquan.adapters.db.tables_operations  # noqa: E402 - registers worker_status
+import weiquan.adapters.db.tables_requests  # noqa: E402 - registers the idempotent answers
 import weiquan.adapters.db.tables_sessions  # noqa: E402 - sessions and throttle counters
 import weiquan.adapters.db.tables_trust  # noqa: E402, F401 - registers the trust tables on metadata

@@ -40,15 +40,19 @@ def clock_open(table: sa.Table) -> sa.ColumnElement[bool]:
     return table.c.clock_open == sa.true()
 
 
+# Personal data stays out of the JSON document: it is encrypted into a column of its own
+# (FieldCipher, like users.phone_enc), which erasure can blank in one statement.
 trust_vetting = _record_table(
     "trust_vetting",
     sa.Column("merchant_id", ID, sa.ForeignKey("merchants.id"), nullable=False, unique=True),
+    sa.Column("contact_phone_enc", sa.Text, nullable=True),
 )
 
 trust_reports = _record_table(
     "trust_reports",
     sa.Column("merchant_id", ID, sa.ForeignKey("merchants.id"), nullable=False, index=True),
     sa.Column("reporter_id", ID, sa.ForeignKey("users.id"), nullable=True, index=True),
+    sa.Column("reporter_contact_enc", sa.Text, nullable=True),
 )
 
 trust_reviews = _record_table(

@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from weiquan.adapters.crypto import FieldCipher
 from weiquan.adapters.db.tables import cases as cases_table
 from weiquan.adapters.db.tables import merchants as merchants_table
 from weiquan.adapters.db.tables_trust import (
@@ -99,9 +100,15 @@ class SqlTrustRecordRepository(Generic[T]):
         kind: str,
         record_type: type[T],
         columns: tuple[str, ...],
+        *,
+        cipher: FieldCipher | None = None,
+        personal: tuple[str, ...] = (),
     ) -> None:
         self._conn, self._table, self._kind = conn, table, kind
         self._type, self._columns = record_type, columns
+        # Fields holding personal data: encrypted into ``<field>_enc``, never in the document.
+        self._cipher, self._personal = cipher, personal
+        assert cipher is not None or not personal
 
     def add(self, record: T) -> None:
         record.version = 1
@@ -176,9 +183,23 @@ class SqlTrustRecordRepository(Generic[T]):
         )
         return [_event(row) for row in self._conn.execute(query).mappings()]
 
+    def erase_personal_data(self, column: str, value: str) -> None:
+        """Blanks the personal fields of every record whose ``column`` is ``value``."""
+        if self._personal:
+            blank: dict[str, Any] = {f"{name}_enc": None for name in self._personal}
+            self._conn.execute(
+                sa.update(self._table).where(self._table.c[column] == value).values(**blank)
+            )
+
     def _row(self, record: T) -> dict[str, Any]:
         doc = to_doc(record)
+        sealed = {}
+        for name in self._personal:
+            value = doc.pop(name)
+            assert self._cipher is not None
+            sealed[f"{name}_enc"] = self._cipher.encrypt(value) if value else None
         return {
+            **sealed,
             **{name: getattr(record, name) for name in self._columns},
             "status": str(record.status),
             "next_check_at": getattr(record, "next_check_at", None),
@@ -188,7 +209,12 @@ class SqlTrustRecordRepository(Generic[T]):
         }
 
     def _record(self, row: sa.RowMapping) -> T:
-        record: T = from_doc(self._type, row["doc"])
+        doc = dict(row["doc"])
+        for name in self._personal:
+            sealed = row[f"{name}_enc"]
+            assert self._cipher is not None
+            doc[name] = self._cipher.decrypt(sealed) if sealed else ""
+        record: T = from_doc(self._type, doc)
         record.version = row["version"]
         return record
 
@@ -231,13 +257,29 @@ def _event(row: sa.RowMapping) -> TrustEvent:
     )
 
 
-def vetting_repository(conn: sa.Connection) -> SqlTrustRecordRepository[Vetting]:
-    return SqlTrustRecordRepository(conn, trust_vetting, "vetting", Vetting, ("merchant_id",))
-
-
-def report_repository(conn: sa.Connection) -> SqlTrustRecordRepository[Report]:
+def vetting_repository(
+    conn: sa.Connection, cipher: FieldCipher
+) -> SqlTrustRecordRepository[Vetting]:
     return SqlTrustRecordRepository(
-        conn, trust_reports, "report", Report, ("merchant_id", "reporter_id")
+        conn,
+        trust_vetting,
+        "vetting",
+        Vetting,
+        ("merchant_id",),
+        cipher=cipher,
+        personal=("contact_phone",),
+    )
+
+
+def report_repository(conn: sa.Connection, cipher: FieldCipher) -> SqlTrustRecordRepository[Report]:
+    return SqlTrustRecordRepository(
+        conn,
+        trust_reports,
+        "report",
+        Report,
+        ("merchant_id", "reporter_id"),
+        cipher=cipher,
+        personal=("reporter_contact",),
     )
 
 

@@ -20,6 +20,7 @@ from weiquan.adapters.db.repositories import (
     SqlMerchantRepository,
     SqlUserRepository,
 )
+from weiquan.adapters.db.request_repository import SqlIdempotentRequestRepository
 from weiquan.adapters.db.session_repository import SqlSessionRepository
 from weiquan.adapters.db.trust_repositories import (
     SqlGradeRepository,
@@ -110,11 +111,12 @@ class SqlUnitOfWork:
         self.merchants = SqlMerchantRepository(conn)
         self.cases = SqlCaseRepository(conn)
         self.idempotency = SqlIdempotencyRepository(conn)
+        self.requests = SqlIdempotentRequestRepository(conn, self._cipher)
         self.evidence = SqlEvidenceRepository(conn)
         self.ledger = SqlLedgerRepository(conn)
         self.workers = SqlWorkerStatusRepository(conn)
-        self.vetting = vetting_repository(conn)
-        self.reports = report_repository(conn)
+        self.vetting = vetting_repository(conn, self._cipher)
+        self.reports = report_repository(conn, self._cipher)
         self.reviews = review_repository(conn)
         self.disputes = dispute_repository(conn)
         self.grades = SqlGradeRepository(conn)

@@ -9,10 +9,10 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from weiquan.domain.accounts import Role
+from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.calendar import WorkdayCalendar, add_working_days, china_date, end_of_day
 from weiquan.domain.cases import Case
-from weiquan.domain.errors import CalendarOutOfRange
+from weiquan.domain.errors import CalendarOutOfRange, PermissionDenied
 from weiquan.domain.lifecycle import CaseStatus
 from weiquan.services import cases as case_service
 from weiquan.services import views
@@ -30,12 +30,23 @@ CHECK_WORKING_DAYS = 15  # 暂行办法 Art 31; extendable by 15 more with appro
 def referrals(
     request: Request, principal: PagePrincipal, svc: ServicesDep, now: NowDep
 ) -> Response:
-    who = require_role(principal, Role.REGULATOR)
+    who = _with_region(principal)
     cases, _ = case_service.list_cases(svc, principal=who, limit=200)
     context = list_context(svc, cases)
     clocks = {case.id: statutory_clock(case, svc.calendar) for case in cases}
     context["next_deadline"] = lambda case: clocks.get(case.id)
     return render(request, "regulator/referrals.html", who, now=now, **context)
+
+
+def _with_region(principal: Principal | None) -> Principal:
+    """These pages list one region's referrals: an account without a region (an admin) is told
+    so rather than shown every case in the country."""
+    who = require_role(principal, Role.REGULATOR)
+    if not who.region_code:
+        raise PermissionDenied(
+            gettext("本页列出移交到某一辖区的案件，您的账户未设置辖区（地区代码），无法显示。")
+        )
+    return who
 
 
 def statutory_clock(case: Case, calendar: WorkdayCalendar) -> datetime | None:
@@ -55,7 +66,7 @@ def statutory_clock(case: Case, calendar: WorkdayCalendar) -> datetime | None:
 
 @router.get("/regulator/referrals.csv")
 def export(principal: PagePrincipal, svc: ServicesDep) -> Response:
-    who = require_role(principal, Role.REGULATOR)
+    who = _with_region(principal)
     cases, _ = case_service.list_cases(svc, principal=who, limit=200)
     shops = views.shop_names(svc)
     out = io.StringIO()
