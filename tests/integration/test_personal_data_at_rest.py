@@ -62,8 +62,8 @@ def test_a_vetting_contact_phone_is_encrypted_at_rest_and_still_verifiable(
     services: Services, world: World, engine: sa.Engine
 ) -> None:
     photo = trust_vetting.upload_licence_photo(
-        services, principal=world.merchant_a, chunks=[licence_png()]
-    )
+        services, principal=world.merchant_a, chunks=[licence_png()], now=NOW
+    ).id
     data = vt.LicenceData("北京数码有限公司", "91110108551385082Q", "110108", photo, PHONE)
     trust_vetting.apply(services, principal=world.merchant_a, data=data, now=NOW)
     assert PHONE not in raw_rows(engine, tt.trust_vetting)
@@ -152,8 +152,8 @@ def test_a_vetting_contact_code_is_stored_as_a_keyed_digest_not_a_plain_hash(
     services: Services, world: World, engine: sa.Engine
 ) -> None:
     photo = trust_vetting.upload_licence_photo(
-        services, principal=world.merchant_a, chunks=[licence_png()]
-    )
+        services, principal=world.merchant_a, chunks=[licence_png()], now=NOW
+    ).id
     data = vt.LicenceData("北京数码有限公司", "91110108551385082Q", "110108", photo, PHONE)
     trust_vetting.apply(services, principal=world.merchant_a, data=data, now=NOW)
     code = trust_vetting.issue_contact_code(
