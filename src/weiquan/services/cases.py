@@ -19,7 +19,7 @@ from weiquan.domain.errors import (
     ValidationFailed,
 )
 from weiquan.domain.lifecycle import Action, CaseStatus
-from weiquan.services import authz, trust_grades
+from weiquan.services import authz, notifications, trust_grades
 from weiquan.services.accounts import caller_account
 from weiquan.services.commands import CaseCommand, FileComplaint
 from weiquan.services.context import Services
@@ -99,6 +99,7 @@ class _Group:
 
     def __init__(self, uow: UnitOfWork, group: Sequence[Submission]) -> None:
         self.uow = uow
+        self.now = max(s.now for s in group)
         self.cases: list[Case] = []
         self.callers: dict[str, tuple[UserRecord, datetime]] = {}
         self.keys: dict[tuple[str, str], tuple[str, Case, datetime]] = {}
@@ -119,7 +120,9 @@ class _Group:
     def write(self) -> None:
         for user, at in self.callers.values():
             self.uow.users.add(user, created_at=at)
+        intents = notifications.pending_intents(self.cases)  # before add_all clears the events
         self.uow.cases.add_all(self.cases)
+        notifications.queue(self.uow, intents, now=self.now)
         self.uow.idempotency.put_all(
             [
                 (user_id, key, request_hash, case.id, at)
@@ -264,7 +267,9 @@ def act(svc: Services, cmd: CaseCommand, *, principal: Principal, now: datetime)
         authz.require_act(principal, case, cmd.action)
         _dispatch(svc, uow, case, cmd, actor=principal.actor, now=now)
         wf.schedule(case, svc.policy)
+        intents = notifications.pending_intents([case])  # before the save clears the events
         uow.cases.save(case)
+        notifications.queue(uow, intents, now=now)
         trust_grades.after_case_saved(uow, case, now, svc.grade_policy)
         uow.commit()
     return case

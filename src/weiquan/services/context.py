@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from weiquan.domain.calendar import WorkdayCalendar
 from weiquan.domain.evidence_files import BlobStore
 from weiquan.domain.trust.grade import DEFAULT_POLICY, GradePolicy
 from weiquan.domain.workflow import DeadlinePolicy
+from weiquan.services.notify_ports import Channels, NotifyPolicy
 from weiquan.services.ports import IdGenerator, PasswordHasher, UnitOfWorkFactory
 
 
@@ -21,3 +22,5 @@ class Services:
     blobs: BlobStore
     max_upload_bytes: int = 200 * 1024 * 1024
     grade_policy: GradePolicy = DEFAULT_POLICY
+    channels: Channels = field(default_factory=Channels)
+    notify: NotifyPolicy = field(default_factory=NotifyPolicy)

@@ -248,4 +248,5 @@ sa.Index(
     postgresql_where=evidence.c.log_index.is_(None),
 )
 
+import weiquan.adapters.db.tables_notify  # noqa: E402 - registers the notification tables
 import weiquan.adapters.db.tables_trust  # noqa: E402, F401 - registers the trust tables on metadata

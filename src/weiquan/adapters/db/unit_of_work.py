@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from weiquan.adapters.crypto import FieldCipher
 from weiquan.adapters.db.evidence_repositories import SqlEvidenceRepository, SqlLedgerRepository
+from weiquan.adapters.db.notify_repositories import SqlNoticeRepository
 from weiquan.adapters.db.repositories import (
     SqlCaseRepository,
     SqlIdempotencyRepository,
@@ -114,6 +115,7 @@ class SqlUnitOfWork:
         self.disputes = dispute_repository(conn)
         self.grades = SqlGradeRepository(conn)
         self.pledges = SqlPledgeRepository(conn)
+        self.notices = SqlNoticeRepository(conn, self._cipher)
         return self
 
     def __exit__(
