@@ -21,7 +21,7 @@ from weiquan.cli.log_commands import log_app
 from weiquan.cli.text_commands import text_app
 from weiquan.cli.trust_commands import trust_app
 from weiquan.cli.verify import verify_command
-from weiquan.cli.worker_process import Companion, WorkerLoop, sweep_and_publish
+from weiquan.cli.worker_process import Companion, SenderLoop, WorkerLoop, sweep_and_publish
 from weiquan.config import Environment
 from weiquan.domain.accounts import Role
 from weiquan.domain.errors import DomainError
@@ -123,6 +123,9 @@ def worker(
     parent_pid: Annotated[
         int | None, typer.Option(hidden=True, help="Exit when this process (the server) is gone")
     ] = None,
+    no_notify: Annotated[
+        bool, typer.Option("--no-notify", help="Don't deliver e-mail and SMS notices")
+    ] = False,
 ) -> None:
     """Move overdue cases on (silent merchant → mediation, mediation past deadline → referral…)
     and append new events and evidence to the transparency log (one log writer at a time).
@@ -132,10 +135,15 @@ def worker(
         console.print("[yellow]SQLite: run a single worker process.[/yellow]")
     with contextlib.ExitStack() as stack:
         tlog = None if no_log else stack.enter_context(open_log(ctx.settings, writer=True))
+        sender = SenderLoop(ctx, every=ctx.settings.notify_interval_seconds, clock=now_utc)
         if once:
             taken, published = sweep_and_publish(ctx, tlog, now=now_utc())
             _print_steps(taken)
-            console.print(f"{len(taken)} case(s) moved on; {published} log entries appended")
+            sent = 0 if no_notify else sender.round()
+            console.print(
+                f"{len(taken)} case(s) moved on; {published} log entries appended; "
+                f"{sent} notice(s) handled"
+            )
             return
         loop = WorkerLoop(
             ctx,
@@ -146,9 +154,20 @@ def worker(
             parent_pid=parent_pid,
             clock=now_utc,
         )
+
+        def stop(*_: object) -> None:
+            loop.stop.set()
+            sender.stop.set()
+
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: loop.stop.set())
-        loop.run()
+            signal.signal(signum, stop)
+        thread = None if no_notify else sender.start()
+        try:
+            loop.run()
+        finally:
+            sender.stop.set()
+            if thread is not None:
+                thread.join(timeout=30)
 
 
 def _print_steps(taken: list[worker_service.StepTaken]) -> None:

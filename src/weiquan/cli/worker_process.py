@@ -23,7 +23,7 @@ from datetime import datetime
 from weiquan.adapters.tlog.log import TransparencyLog
 from weiquan.bootstrap import App, reload_calendar, timestamp_if_configured
 from weiquan.domain.errors import DomainError
-from weiquan.services import ledger
+from weiquan.services import ledger, notifications
 from weiquan.services import worker as worker_service
 
 log = logging.getLogger("weiquan.worker")
@@ -105,6 +105,45 @@ class WorkerLoop:
         except Exception as exc:  # noqa: BLE001 - see the docstring
             # The type only: a database error's text can carry a complainant's own words.
             log.error("worker round crashed (%s); trying again next round", type(exc).__name__)
+
+
+@dataclass
+class SenderLoop:
+    """Delivers due notices (e-mail, SMS) until ``stop`` is set: batch after batch while there
+    is work, then a pause of ``every`` seconds.
+
+    It runs as a thread of the worker process rather than as a step of the worker's loop: sending
+    is waiting on SMTP servers and SMS gateways, which releases the interpreter lock, and a slow
+    mail server must not hold up deadline sweeps or log sealing. Being in the worker, it is
+    supervised by ``weiquan serve`` with it; further ``weiquan worker --no-log`` processes on
+    PostgreSQL share the outbox (rows claimed with SKIP LOCKED and leased).
+    """
+
+    context: App
+    every: float
+    clock: Callable[[], datetime]
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run, name="weiquan-sender", daemon=True)
+        thread.start()
+        return thread
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            busy = False
+            try:
+                busy = self.round() > 0
+            except Exception as exc:  # noqa: BLE001 - the next round tries again
+                log.error("notice delivery round crashed (%s)", type(exc).__name__)
+            if not busy:
+                self.stop.wait(self.every)
+
+    def round(self) -> int:
+        done = notifications.deliver_due(self.context.services, now=self.clock())
+        if done.failed:
+            log.warning("%d notice(s) given up; staff can retry them", done.failed)
+        return done.handled
 
 
 class Companion:
