@@ -93,8 +93,8 @@ class SmtpChannel:
         email["To"] = formataddr(("", message.to))
         email["Date"] = formatdate(localtime=False, usegmt=True)
         email["Message-ID"] = f"<{message.notice_id}@{self._domain()}>"
-        email["Content-Language"] = "en" if lang == "en" else "zh-CN"
         email["X-Weiquan-Notice-Id"] = message.notice_id
+        html_lang = "en" if lang == "en" else "zh-CN"
         footer = _FOOTER[lang]
         if message.statutory or not self.unsubscribe_url:
             footer = f"{footer} {_STATUTORY[lang]}" if message.statutory else footer
@@ -109,7 +109,7 @@ class SmtpChannel:
         )
         email.add_alternative(
             _HTML.format(
-                lang=email["Content-Language"],
+                lang=html_lang,
                 subject=escape(message.subject),
                 body=body,
                 link=escape(message.link, quote=True),
@@ -118,6 +118,7 @@ class SmtpChannel:
             ),
             subtype="html",
         )
+        email["Content-Language"] = html_lang  # after the body: setting content clears it
         return email
 
     def _domain(self) -> str:
