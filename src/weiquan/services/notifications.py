@@ -322,6 +322,42 @@ def mark_read(
     return count
 
 
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """How an audience was told of one event by one channel: how many notices, how many have
+    reached their recipient (an in-app notice reaches them when written), and when the first
+    did."""
+
+    audience: Audience
+    channel: ChannelName
+    total: int
+    delivered: int
+    failed: int
+    first_delivered_at: datetime | None
+
+
+def reach_by_event(rows: Sequence[NoticeRow]) -> dict[int, list[Reach]]:
+    """A case's notices summed up per event, audience and channel, for its timeline."""
+    groups: dict[tuple[int, Audience, ChannelName], list[NoticeRow]] = {}
+    for row in rows:
+        if row.event_seq is not None:
+            groups.setdefault((row.event_seq, row.audience, row.channel), []).append(row)
+    summary: dict[int, list[Reach]] = {}
+    for (seq, audience, channel), members in groups.items():
+        times = [n.delivered_at for n in members if n.delivered_at is not None]
+        summary.setdefault(seq, []).append(
+            Reach(
+                audience=audience,
+                channel=channel,
+                total=len(members),
+                delivered=len(times),
+                failed=sum(n.state is NoticeState.FAILED for n in members),
+                first_delivered_at=min(times) if times else None,
+            )
+        )
+    return summary
+
+
 def case_notices(svc: Services, case_id: str) -> list[NoticeRow]:
     """Every notice about a case; the caller has already checked the case is visible."""
     with svc.uow(readonly=True) as uow:
@@ -345,6 +381,12 @@ def retry_notice(svc: Services, notice_id: str, *, principal: Principal, now: da
 def _require_staff(principal: Principal) -> None:
     if principal.role not in (Role.ADMIN, Role.MEDIATOR):
         raise PermissionDenied("只有调解员或管理员可以查看和重发失败的通知")
+
+
+def preferences(svc: Services, *, principal: Principal) -> Contact:
+    """The person's own language, e-mail address and channel choices (their own data)."""
+    with svc.uow(readonly=True) as uow:
+        return uow.notices.contact_of(principal.user_id)
 
 
 def set_preferences(

@@ -115,6 +115,10 @@ class NoticeRepository(Protocol):
         """Which channels each person has (no addresses decrypted)."""
         ...
 
+    def contact_of(self, user_id: str) -> Contact:
+        """One person's contact with addresses decrypted (for their own settings page)."""
+        ...
+
     def claim_due(self, now: datetime, *, limit: int, lease_until: datetime) -> list[Claimed]:
         """Pending notices due at ``now``, leased until ``lease_until`` (a sender that dies
         mid-delivery leaves them to be claimed again then); rows another sender is claiming are

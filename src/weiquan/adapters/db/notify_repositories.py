@@ -117,6 +117,10 @@ class SqlNoticeRepository:
         query = self._contact_query().where(t.users.c.id.in_(sorted(set(user_ids))))
         return {r.id: self._contact(r._mapping, decrypt=False) for r in self._conn.execute(query)}
 
+    def contact_of(self, user_id: str) -> Contact:
+        row = self._conn.execute(self._contact_query().where(t.users.c.id == user_id)).first()
+        return self._contact(row._mapping, decrypt=True) if row else Contact(user_id)
+
     def _contact(self, row: Mapping[str, Any], *, decrypt: bool) -> Contact:
         phone, email = row["phone_enc"], row["email_enc"]
         return Contact(
