@@ -204,46 +204,64 @@ LANGUAGES = ("zh_CN", "en")
 class Wording:
     subject: str
     happened: str
-    todo: str  # what the person can do; "{due}" is where the deadline goes when there is one
+    todo: str  # what the person can do; "{due}" is where the deadline goes
+    todo_open: str = ""  # the same when the deadline is not known yet (calendar not published)
 
 
 _ZH: dict[NoticeKind, Wording] = {
     NoticeKind.COMPLAINT_RECEIVED: Wording(
-        "收到新投诉", "消费者对贵店的投诉已受理。", "请在 {due} 前答复、提出解决方案或说明理由。"
+        "收到新投诉",
+        "消费者对贵店的投诉已受理。",
+        "请在 {due} 前答复、提出解决方案或说明理由。",
+        "请尽快答复、提出解决方案或说明理由；期限确定后会显示在案件页面。",
     ),
     NoticeKind.COMPLAINT_INADMISSIBLE: Wording(
         "投诉不予受理", "您的投诉不予受理，原因见案件页面。", "如有异议，可补充材料后重新提交。"
     ),
     NoticeKind.MERCHANT_REPLIED: Wording(
-        "商家已答复", "商家答复了您的投诉。", "请查看答复；协商期至 {due}。"
+        "商家已答复", "商家答复了您的投诉。", "请查看答复；协商期至 {due}。", "请查看答复。"
     ),
     NoticeKind.OFFER_MADE: Wording(
         "商家提出解决方案",
         "商家提出了解决方案，金额 {amount}。",
         "请在 {due} 前接受或拒绝；拒绝后案件转入调解。",
+        "请尽快接受或拒绝；拒绝后案件转入调解。",
     ),
     NoticeKind.MERCHANT_REFUSED: Wording(
         "商家拒绝了您的诉求", "商家拒绝了您的诉求，案件已转入调解。", "调解员将联系双方。"
     ),
     NoticeKind.EVIDENCE_REQUESTED: Wording(
-        "请补充证据", "对方请求您补充证据。", "请在 {due} 前上传相关材料。"
+        "请补充证据", "对方请求您补充证据。", "请在 {due} 前上传相关材料。", "请尽快上传相关材料。"
     ),
     NoticeKind.OFFER_ACCEPTED: Wording(
-        "消费者接受了方案", "消费者接受了贵店的解决方案。", "请在 {due} 前履行。"
+        "消费者接受了方案",
+        "消费者接受了贵店的解决方案。",
+        "请在 {due} 前履行。",
+        "请尽快履行；期限见案件页面。",
     ),
     NoticeKind.MEDIATION_OPENED: Wording(
-        "案件转入调解", "协商未果，案件已转入在线调解。", "调解期限至 {due}，请留意调解员的联系。"
+        "案件转入调解",
+        "协商未果，案件已转入在线调解。",
+        "调解期限至 {due}，请留意调解员的联系。",
+        "请留意调解员的联系；调解期限见案件页面。",
     ),
     NoticeKind.MEDIATION_INVITATION: Wording(
-        "有案件待调解", "一件案件进入调解队列，尚无调解员认领。", "请认领并在 {due} 前完成调解。"
+        "有案件待调解",
+        "一件案件进入调解队列，尚无调解员认领。",
+        "请认领并在 {due} 前完成调解。",
+        "请认领；调解期限见案件页面。",
     ),
     NoticeKind.PROPOSAL_MADE: Wording(
         "调解员提出调解方案",
         "调解员提出了调解方案，金额 {amount}。",
         "请在 {due} 前表示同意或不同意。",
+        "请尽快表示同意或不同意。",
     ),
     NoticeKind.AGREEMENT_REACHED: Wording(
-        "已达成调解协议", "双方已达成调解协议。", "请按协议在 {due} 前履行。"
+        "已达成调解协议",
+        "双方已达成调解协议。",
+        "请按协议在 {due} 前履行。",
+        "请按协议履行；期限见案件页面。",
     ),
     NoticeKind.CASE_REFERRED: Wording(
         "案件已移交监管部门",
@@ -257,6 +275,7 @@ _EN: dict[NoticeKind, Wording] = {
         "New complaint",
         "A consumer's complaint against your shop has been accepted.",
         "Reply, make an offer or give your reasons by {due}.",
+        "Reply, make an offer or give your reasons soon; the case page will show the deadline.",
     ),
     NoticeKind.COMPLAINT_INADMISSIBLE: Wording(
         "Complaint not accepted",
@@ -267,11 +286,13 @@ _EN: dict[NoticeKind, Wording] = {
         "The merchant replied",
         "The merchant replied to your complaint.",
         "Read the reply; negotiation runs until {due}.",
+        "Read the reply.",
     ),
     NoticeKind.OFFER_MADE: Wording(
         "The merchant made an offer",
         "The merchant offered a settlement of {amount}.",
         "Accept or reject it by {due}; rejecting it takes the case to mediation.",
+        "Accept or reject it soon; rejecting it takes the case to mediation.",
     ),
     NoticeKind.MERCHANT_REFUSED: Wording(
         "The merchant refused your claims",
@@ -282,31 +303,37 @@ _EN: dict[NoticeKind, Wording] = {
         "More evidence requested",
         "You have been asked for more evidence.",
         "Upload it by {due}.",
+        "Upload it soon.",
     ),
     NoticeKind.OFFER_ACCEPTED: Wording(
         "The consumer accepted your offer",
         "The consumer accepted your offer.",
         "Carry it out by {due}.",
+        "Carry it out; the case page shows the deadline.",
     ),
     NoticeKind.MEDIATION_OPENED: Wording(
         "The case has gone to mediation",
         "Negotiation did not settle the case; it is now in online mediation.",
         "Mediation runs until {due}; a mediator will be in touch.",
+        "A mediator will be in touch; the case page shows the deadline.",
     ),
     NoticeKind.MEDIATION_INVITATION: Wording(
         "A case awaits a mediator",
         "A case has entered the mediation queue and nobody holds it yet.",
         "Take it on and finish mediation by {due}.",
+        "Take it on; the case page shows the deadline.",
     ),
     NoticeKind.PROPOSAL_MADE: Wording(
         "The mediator made a proposal",
         "The mediator proposed a settlement of {amount}.",
         "Say whether you agree by {due}.",
+        "Say soon whether you agree.",
     ),
     NoticeKind.AGREEMENT_REACHED: Wording(
         "Mediation agreement reached",
         "Both sides have reached a mediation agreement.",
         "Carry it out by {due}.",
+        "Carry it out; the case page shows the deadline.",
     ),
     NoticeKind.CASE_REFERRED: Wording(
         "Case referred to the regulator",
@@ -317,7 +344,6 @@ _EN: dict[NoticeKind, Wording] = {
 }
 
 WORDINGS: Mapping[str, Mapping[NoticeKind, Wording]] = {"zh_CN": _ZH, "en": _EN}
-_NO_DUE = {"zh_CN": "期限届满", "en": "the deadline"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,7 +376,10 @@ def render(
     language = language if language in WORDINGS else "zh_CN"
     wording = WORDINGS[language][kind]
     due_at = params.get("due_at")
-    due = due_text(datetime.fromisoformat(due_at), language) if due_at else _NO_DUE[language]
+    if due_at:
+        todo = wording.todo.format(due=due_text(datetime.fromisoformat(due_at), language))
+    else:
+        todo = wording.todo_open or wording.todo
     amount = format_fen(int(params.get("amount_fen") or 0))
     title = str(params.get("title", ""))
     if language == "en":
@@ -359,7 +388,7 @@ def render(
     else:
         subject = f"[维权] {wording.subject} · 案件 {case_number}"
         headline = f"案件 {case_number}（{title}）：{wording.happened.format(amount=amount)}"
-    return RenderedNotice(subject, headline, wording.todo.format(due=due), case_number)
+    return RenderedNotice(subject, headline, todo, case_number)
 
 
 # ---------------------------------------------------------------------------------------------
