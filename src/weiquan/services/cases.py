@@ -97,8 +97,9 @@ def _file_alone(svc: Services, submission: Submission) -> Filed | Exception:
 class _Group:
     """What one transaction writes for a group, and the lookups its submissions share."""
 
-    def __init__(self, uow: UnitOfWork, group: Sequence[Submission]) -> None:
+    def __init__(self, svc: Services, uow: UnitOfWork, group: Sequence[Submission]) -> None:
         self.uow = uow
+        self.channels = svc.channels
         self.now = max(s.now for s in group)
         self.cases: list[Case] = []
         self.callers: dict[str, tuple[UserRecord, datetime]] = {}
@@ -122,7 +123,7 @@ class _Group:
             self.uow.users.add(user, created_at=at)
         intents = notifications.pending_intents(self.cases)  # before add_all clears the events
         self.uow.cases.add_all(self.cases)
-        notifications.queue(self.uow, intents, now=self.now)
+        notifications.queue(self.uow, intents, now=self.now, channels=self.channels)
         self.uow.idempotency.put_all(
             [
                 (user_id, key, request_hash, case.id, at)
@@ -148,7 +149,7 @@ def _file_together(svc: Services, group: Sequence[Submission]) -> list[Filed | E
 def _file_group_once(svc: Services, group: Sequence[Submission]) -> list[Filed | Exception]:
     outcomes: list[Filed | Exception] = []
     with svc.uow() as uow:
-        pending = _Group(uow, group)
+        pending = _Group(svc, uow, group)
         for submission in group:
             try:
                 outcomes.append(_file_one(svc, pending, submission))
@@ -269,7 +270,7 @@ def act(svc: Services, cmd: CaseCommand, *, principal: Principal, now: datetime)
         wf.schedule(case, svc.policy)
         intents = notifications.pending_intents([case])  # before the save clears the events
         uow.cases.save(case)
-        notifications.queue(uow, intents, now=now)
+        notifications.queue(uow, intents, now=now, channels=svc.channels)
         trust_grades.after_case_saved(uow, case, now, svc.grade_policy)
         uow.commit()
     return case

@@ -36,6 +36,7 @@ from weiquan.domain.notifications import (
 )
 from weiquan.services.context import Services
 from weiquan.services.notify_ports import (
+    Channels,
     Claimed,
     Contact,
     NoticeRow,
@@ -80,21 +81,32 @@ class _Audiences:
         return [p for p in people if p != intent.actor_id]
 
 
-def _channels_for(intent: NoticeIntent, contact: Contact | None) -> list[ChannelName]:
-    """In-app always; e-mail and SMS where the person has the address and, for notices that are
-    not statutory, has not switched the channel off."""
+def _channels_for(
+    intent: NoticeIntent, contact: Contact | None, available: Channels
+) -> list[ChannelName]:
+    """In-app always; e-mail and SMS where the deployment has the channel, the person has the
+    address and, for notices that are not statutory, has not switched the channel off."""
     chosen = [ChannelName.IN_APP]
     if contact is None:
         return chosen
-    if contact.has_email and (intent.statutory or contact.email_enabled):
+    wants_email = intent.statutory or contact.email_enabled
+    if available.email is not None and contact.has_email and wants_email:
         chosen.append(ChannelName.EMAIL)
-    if contact.has_phone and (intent.statutory or contact.sms_enabled):
+    wants_sms = intent.statutory or contact.sms_enabled
+    if available.sms is not None and contact.has_phone and wants_sms:
         chosen.append(ChannelName.SMS)
     return chosen
 
 
-def queue(uow: UnitOfWork, intents: Sequence[NoticeIntent], *, now: datetime) -> int:
-    """Writes the notices for ``intents`` into the caller's transaction; how many rows."""
+def queue(
+    uow: UnitOfWork,
+    intents: Sequence[NoticeIntent],
+    *,
+    now: datetime,
+    channels: Channels,
+) -> int:
+    """Writes the notices for ``intents`` into the caller's transaction, by the ``channels``
+    this deployment has; how many rows."""
     if not intents:
         return 0
     audiences = _Audiences(uow, intents)
@@ -103,7 +115,7 @@ def queue(uow: UnitOfWork, intents: Sequence[NoticeIntent], *, now: datetime) ->
     rows = [
         _new_row(_notice_id(), intent, person, channel, now)
         for intent, person in recipients
-        for channel in _channels_for(intent, contacts.get(person))
+        for channel in _channels_for(intent, contacts.get(person), channels)
     ]
     uow.notices.add_all(rows)
     return len(rows)

@@ -66,7 +66,7 @@ def _sweep_batch(svc: Services, *, now: datetime, batch_size: int) -> list[StepT
                 case.deadlines.next_check_at = None  # nothing can fire: never spin on it
             intents.extend(notifications.pending_intents([case]))
             uow.cases.save(case)
-        notifications.queue(uow, intents, now=now)
+        notifications.queue(uow, intents, now=now, channels=svc.channels)
         uow.commit()
     return taken
 

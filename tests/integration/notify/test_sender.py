@@ -182,8 +182,8 @@ def test_a_sender_killed_mid_burst_redelivers_and_a_deduplicating_receiver_sees_
     group = [
         Submission(complaint(world.shop_a, title=f"第 {n} 件"), world.alice, NOW) for n in range(60)
     ]
-    cases.file_complaints(services, group)
     received = tmp_path / "received.txt"
+    cases.file_complaints(_wire(services, FileReceiver(received)), group)
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'src'}"}
     process = subprocess.Popen(
         [

@@ -4,12 +4,13 @@ in the same transaction as the event (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from tests.support.notify_receivers import RecordingChannel
 from tests.support.world import NOW, PASSWORD, World, complaint
 from weiquan.adapters.db.tables_notify import notices
 from weiquan.domain.accounts import Principal, Role
@@ -20,6 +21,7 @@ from weiquan.domain.notifications import ChannelName, NoticeKind, NoticeState
 from weiquan.services import accounts, cases, notifications, worker
 from weiquan.services.commands import CaseCommand
 from weiquan.services.context import Services
+from weiquan.services.notify_ports import Channels
 
 K = NoticeKind
 Step = Callable[[Services, "Scene"], None]
@@ -240,9 +242,14 @@ def test_a_rolled_back_event_leaves_no_notice(
     assert after == before
 
 
+def _with_channels(services: Services) -> Services:
+    return replace(services, channels=Channels(email=RecordingChannel(), sms=RecordingChannel()))
+
+
 def test_people_with_a_phone_or_an_email_get_those_channels_too(
     services: Services, world: World
 ) -> None:
+    services = _with_channels(services)
     notifications.set_preferences(
         services,
         principal=world.merchant_a,
@@ -274,6 +281,7 @@ def test_people_with_a_phone_or_an_email_get_those_channels_too(
 def test_statutory_notices_ignore_a_switched_off_channel_but_others_respect_it(
     services: Services, world: World
 ) -> None:
+    services = _with_channels(services)
     notifications.set_preferences(
         services,
         principal=world.alice,
@@ -292,3 +300,11 @@ def test_statutory_notices_ignore_a_switched_off_channel_but_others_respect_it(
         if n.channel is ChannelName.SMS and n.recipient_id == world.alice.user_id
     }
     assert sms == {K.MERCHANT_REFUSED}
+
+
+def test_a_deployment_without_sms_queues_no_sms(services: Services, world: World) -> None:
+    services = replace(services, channels=Channels(email=RecordingChannel()))
+    scene = _scene(services, world)
+    _offer(services, scene)  # alice has a phone, but there is no SMS gateway
+    channels = {n.channel for n in notifications.case_notices(services, scene.case.id)}
+    assert channels == {ChannelName.IN_APP}
