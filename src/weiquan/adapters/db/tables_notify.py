@@ -38,8 +38,10 @@ notices = sa.Table(
 
 
 def is_pending(table: sa.Table) -> sa.ColumnElement[bool]:
-    """The condition of the sender's partial index; the query states it the same way."""
-    return table.c.state == "pending"
+    """The condition of the sender's partial index; the query states it the same way, with the
+    value as a literal (SQLite matches a partial index only against the same expression, and a
+    bound parameter is not the same)."""
+    return table.c.state == sa.literal_column("'pending'")
 
 
 # The sender's claim reads pending rows by due time: a small partial index, however many
