@@ -45,6 +45,7 @@ from weiquan.services.context import Services
 from weiquan.services.notify_ports import Channels, OutgoingMessage
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 10:00 in Beijing: outside SMS quiet hours
+BENCH_PASSWORD = "bench-password-123"
 
 
 @dataclass
@@ -81,7 +82,7 @@ def _world(svc: Services) -> tuple[str, str, str]:
     staff = accounts.create_user(
         svc,
         username="staff",
-        password="bench-password-123",
+        password=BENCH_PASSWORD,
         display_name="staff",
         role=Role.MERCHANT,
         now=NOW,
@@ -90,7 +91,7 @@ def _world(svc: Services) -> tuple[str, str, str]:
     consumer = accounts.create_user(
         svc,
         username="consumer",
-        password="bench-password-123",
+        password=BENCH_PASSWORD,
         display_name="consumer",
         role=Role.CONSUMER,
         now=NOW,
@@ -143,7 +144,8 @@ def run_once(url: str, count: int, batch: int, blobs: Path) -> dict[str, float]:
     started = time.perf_counter()
     delivered = drain(svc, batch)
     deliver_seconds = time.perf_counter() - started
-    assert delivered == count and len(receiver.seen) == count, (delivered, len(receiver.seen))
+    if delivered != count or len(receiver.seen) != count:
+        raise RuntimeError(f"{count} queued but {delivered} delivered, {len(receiver.seen)} seen")
     return {"queued_per_s": queued / queue_seconds, "delivered_per_s": delivered / deliver_seconds}
 
 

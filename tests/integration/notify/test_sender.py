@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from tests.conftest import TEST_PII_KEYS
 from tests.support.notify_receivers import FileReceiver, RecordingChannel
 from tests.support.world import NOW, World, complaint
+from weiquan.adapters.db.engine import is_sqlite
 from weiquan.adapters.db.tables_notify import notices
 from weiquan.domain.cases import Claim, ClaimKind
 from weiquan.domain.errors import NotFound, PermissionDenied
@@ -224,3 +225,24 @@ def test_a_sender_killed_mid_burst_redelivers_and_a_deduplicating_receiver_sees_
     assert len(email_ids) == 60
     assert set(ids) == email_ids  # every notice arrived; deduplicated by id, each exactly once
     assert states == {"delivered"}
+
+
+def test_two_senders_on_postgresql_never_claim_the_same_notice(
+    services: Services, world: World, database_url: str
+) -> None:
+    if is_sqlite(database_url):
+        pytest.skip("SQLite deployments run one sender; the lock test is for PostgreSQL")
+    _with_email(services, world)
+    svc = _wire(services, RecordingChannel())
+    group = [Submission(complaint(world.shop_a), world.alice, NOW) for _ in range(10)]
+    cases.file_complaints(svc, group)
+    lease = NOW + timedelta(minutes=2)
+    with svc.uow() as first:
+        held = first.notices.claim_due(NOW, limit=4, lease_until=lease)  # not yet committed
+        with svc.uow() as second:
+            other = second.notices.claim_due(NOW, limit=100, lease_until=lease)
+            second.commit()
+        first.commit()
+    assert len(held) == 4
+    assert len(other) == 6  # the rows the first sender holds were skipped, not waited for
+    assert {c.notice.id for c in held}.isdisjoint({c.notice.id for c in other})

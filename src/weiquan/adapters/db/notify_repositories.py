@@ -137,21 +137,27 @@ class SqlNoticeRepository:
     def claim_due(self, now: datetime, *, limit: int, lease_until: datetime) -> list[Claimed]:
         n = notices.c
         due = (
-            sa.select(notices)
+            sa.select(n.id)
             .where(is_pending(notices), n.next_attempt_at <= now)
             .order_by(n.next_attempt_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        rows = [_notice(r._mapping) for r in self._conn.execute(due)]
+        # Claimed and leased in one statement: until the lease runs out no other sender takes
+        # these; if this one dies, they fall due again then and are delivered again (receivers
+        # deduplicate by notice id).
+        leased = (
+            notices.update()
+            .where(n.id.in_(due.scalar_subquery()))
+            .values(next_attempt_at=lease_until)
+            .returning(*notices.c)
+        )
+        rows = sorted(
+            (_notice(r._mapping) for r in self._conn.execute(leased)),
+            key=lambda row: (row.created_at, row.id),
+        )
         if not rows:
             return []
-        ids = [r.id for r in rows]
-        # The lease: until it runs out, no other sender claims these; if this one dies, they
-        # fall due again then and are delivered again (receivers deduplicate by notice id).
-        self._conn.execute(
-            notices.update().where(n.id.in_(ids)).values(next_attempt_at=lease_until)
-        )
         query = self._contact_query().where(t.users.c.id.in_({r.recipient_id for r in rows}))
         contacts = {
             r.id: self._contact(r._mapping, decrypt=True) for r in self._conn.execute(query)
