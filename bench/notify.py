@@ -131,6 +131,7 @@ def run_once(url: str, count: int, batch: int, blobs: Path) -> dict[str, float]:
         consumer_id="",
         merchant_id=merchant_id,
         region_code="110108",
+        shop_id="",
         params={"title": "基准", "due_at": NOW.isoformat()},
         actor_id=None,
     )

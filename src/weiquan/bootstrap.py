@@ -19,6 +19,7 @@ from weiquan.adapters.holiday_calendar import YearFilesCalendar
 from weiquan.adapters.notify.aliyun_sms import AliyunSmsChannel
 from weiquan.adapters.notify.dev_outbox import DevOutbox
 from weiquan.adapters.notify.email import SmtpChannel, SmtpSecurity
+from weiquan.adapters.notify.webhook_http import HttpWebhookPoster
 from weiquan.adapters.tlog.keys import KeyStore
 from weiquan.adapters.tlog.log import TransparencyLog
 from weiquan.adapters.tlog.timestamping import HttpTimestampAuthority
@@ -118,7 +119,7 @@ def channels_from(settings: Settings, dev_outbox: DevOutbox | None) -> Channels:
             templates=settings.sms_aliyun_templates,
             endpoint=settings.sms_aliyun_endpoint,
         )
-    return Channels(email=email, sms=sms)
+    return Channels(email=email, sms=sms, webhooks=HttpWebhookPoster())
 
 
 @lru_cache(maxsize=1)

@@ -21,6 +21,7 @@ from weiquan.cli.log_commands import log_app
 from weiquan.cli.text_commands import text_app
 from weiquan.cli.trust_commands import trust_app
 from weiquan.cli.verify import verify_command
+from weiquan.cli.webhook_commands import webhook_app
 from weiquan.cli.worker_process import Companion, SenderLoop, WorkerLoop, sweep_and_publish
 from weiquan.config import Environment
 from weiquan.domain.accounts import Role
@@ -47,6 +48,7 @@ app.add_typer(log_app, name="log")
 app.add_typer(text_app, name="text")
 app.command("verify")(verify_command)
 app.add_typer(trust_app, name="trust")
+app.add_typer(webhook_app, name="webhook")
 
 console = Console(stderr=True)
 

@@ -23,7 +23,7 @@ from datetime import datetime
 from weiquan.adapters.tlog.log import TransparencyLog
 from weiquan.bootstrap import App, reload_calendar, timestamp_if_configured
 from weiquan.domain.errors import DomainError
-from weiquan.services import ledger, notifications
+from weiquan.services import ledger, notifications, webhooks
 from weiquan.services import worker as worker_service
 
 log = logging.getLogger("weiquan.worker")
@@ -140,10 +140,16 @@ class SenderLoop:
                 self.stop.wait(self.every)
 
     def round(self) -> int:
-        done = notifications.deliver_due(self.context.services, now=self.clock())
-        if done.failed:
-            log.warning("%d notice(s) given up; staff can retry them", done.failed)
-        return done.handled
+        now = self.clock()
+        done = notifications.deliver_due(self.context.services, now=now)
+        posted = webhooks.deliver_due(self.context.services, now=now)
+        if done.failed or posted.failed:
+            log.warning(
+                "%d notice(s) and %d webhook(s) given up; staff can retry them",
+                done.failed,
+                posted.failed,
+            )
+        return done.handled + posted.handled
 
 
 class Companion:

@@ -128,6 +128,7 @@ class NoticeIntent:
     consumer_id: str
     merchant_id: str
     region_code: str
+    shop_id: str
     params: dict[str, Any]
     actor_id: str | None  # the person who acted is not told about their own act
 
@@ -158,6 +159,7 @@ def intents_for(case: Case, events: list[CaseEvent]) -> list[NoticeIntent]:
                         consumer_id=case.consumer_id,
                         merchant_id=case.merchant_id,
                         region_code=case.region_code,
+                        shop_id=case.shop_id,
                         params=notice_params(case, rule.kind),
                         actor_id=event.actor.user_id,
                     )

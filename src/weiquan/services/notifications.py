@@ -34,6 +34,7 @@ from weiquan.domain.notifications import (
     intents_for,
     render,
 )
+from weiquan.services import webhooks
 from weiquan.services.context import Services
 from weiquan.services.notify_ports import (
     Channels,
@@ -118,6 +119,7 @@ def queue(
         for channel in _channels_for(intent, contacts.get(person), channels)
     ]
     uow.notices.add_all(rows)
+    webhooks.queue(uow, intents, now=now)
     return len(rows)
 
 

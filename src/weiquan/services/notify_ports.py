@@ -47,12 +47,19 @@ class MessageChannel(Protocol):
         ...
 
 
+class WebhookPoster(Protocol):
+    def post(self, url: str, headers: dict[str, str], body: bytes) -> tuple[int | None, int]:
+        """(the receiver's HTTP status, or None if it could not be reached; milliseconds)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Channels:
     """The external channels this deployment has; in-app needs no adapter (the row is it)."""
 
     email: MessageChannel | None = None
     sms: MessageChannel | None = None
+    webhooks: WebhookPoster | None = None
 
     def get(self, name: ChannelName) -> MessageChannel | None:
         return {ChannelName.EMAIL: self.email, ChannelName.SMS: self.sms}.get(name)
@@ -164,3 +171,56 @@ class NotifyPolicy:
     lease: timedelta = timedelta(minutes=2)
     # Links in e-mails and SMS point here ("https://weiquan.example.org").
     base_url: str = "http://127.0.0.1:8000"
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSubscription:
+    id: str
+    organisation: str
+    platform: str  # events of cases against shops on this platform
+    url: str
+    event_types: tuple[str, ...]
+    secrets: tuple[str, ...]  # the current secret first, then the previous one while valid
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    id: str  # the webhook-id: the same on every retry
+    subscription_id: str
+    event_type: str
+    payload: dict[str, Any]
+    state: NoticeState
+    attempts: int
+    next_attempt_at: datetime | None
+    created_at: datetime
+    last_status: int | None = None
+    last_latency_ms: int | None = None
+    last_error: str | None = None
+    delivered_at: datetime | None = None
+
+
+class WebhookRepository(Protocol):
+    def add_subscription(self, sub: WebhookSubscription) -> None: ...
+    def subscriptions(self, *, now: datetime) -> list[WebhookSubscription]: ...
+    def active_subscriptions(self, *, now: datetime) -> list[WebhookSubscription]: ...
+    def rotate(self, sub_id: str, *, secret: str, previous_valid_until: datetime) -> bool: ...
+    def add_deliveries(self, rows: Sequence[WebhookDelivery]) -> None: ...
+    def claim_due(
+        self, now: datetime, *, limit: int, lease_until: datetime
+    ) -> list[tuple[WebhookDelivery, WebhookSubscription]]: ...
+    def record_attempt(
+        self,
+        delivery: WebhookDelivery,
+        *,
+        at: datetime,
+        status: int | None,
+        latency_ms: int,
+        error: str | None,
+        state: NoticeState,
+        next_attempt_at: datetime | None,
+    ) -> None: ...
+    def deliveries(self, sub_id: str, *, limit: int) -> list[WebhookDelivery]: ...
+    def attempts(self, delivery_id: str) -> list[tuple[datetime, int | None, int, str | None]]: ...
+    def redeliver(self, delivery_id: str, *, now: datetime) -> bool: ...

@@ -10,10 +10,23 @@ import sqlalchemy as sa
 
 from weiquan.adapters.crypto import FieldCipher
 from weiquan.adapters.db import tables as t
-from weiquan.adapters.db.tables_notify import is_pending, notices, notification_preferences
+from weiquan.adapters.db.tables_notify import (
+    is_pending,
+    notices,
+    notification_preferences,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_subscriptions,
+)
 from weiquan.domain.accounts import Role
 from weiquan.domain.notifications import Audience, ChannelName, NoticeKind, NoticeState
-from weiquan.services.notify_ports import Claimed, Contact, NoticeRow
+from weiquan.services.notify_ports import (
+    Claimed,
+    Contact,
+    NoticeRow,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 _INSERT = notices.insert()
 _IN_APP = ChannelName.IN_APP.value
@@ -271,3 +284,179 @@ class SqlNoticeRepository:
         )
         if updated.rowcount == 0:
             self._conn.execute(prefs.insert().values(user_id=user_id, **values))
+
+
+subs, deliveries, attempts_t = webhook_subscriptions, webhook_deliveries, webhook_attempts
+
+
+class SqlWebhookRepository:
+    def __init__(self, conn: sa.Connection, cipher: FieldCipher) -> None:
+        self._conn = conn
+        self._cipher = cipher
+
+    def add_subscription(self, sub: WebhookSubscription) -> None:
+        self._conn.execute(
+            subs.insert().values(
+                id=sub.id,
+                organisation=sub.organisation,
+                platform=sub.platform,
+                url=sub.url,
+                event_types=list(sub.event_types),
+                secret_enc=self._cipher.encrypt(sub.secrets[0]),
+                active=sub.active,
+                created_at=sub.created_at,
+            )
+        )
+
+    def _sub(self, row: Mapping[str, Any], now: datetime) -> WebhookSubscription:
+        secrets = [self._cipher.decrypt(row["secret_enc"])]
+        until = row["previous_valid_until"]
+        if row["previous_secret_enc"] and until is not None and until > now:
+            secrets.append(self._cipher.decrypt(row["previous_secret_enc"]))
+        return WebhookSubscription(
+            id=row["id"],
+            organisation=row["organisation"],
+            platform=row["platform"],
+            url=row["url"],
+            event_types=tuple(row["event_types"]),
+            secrets=tuple(secrets),
+            active=bool(row["active"]),
+            created_at=row["created_at"],
+        )
+
+    def subscriptions(self, *, now: datetime) -> list[WebhookSubscription]:
+        rows = self._conn.execute(sa.select(subs).order_by(subs.c.created_at, subs.c.id))
+        return [self._sub(r._mapping, now) for r in rows]
+
+    def active_subscriptions(self, *, now: datetime) -> list[WebhookSubscription]:
+        rows = self._conn.execute(sa.select(subs).where(subs.c.active == sa.true()))
+        return [self._sub(r._mapping, now) for r in rows]
+
+    def rotate(self, sub_id: str, *, secret: str, previous_valid_until: datetime) -> bool:
+        result = self._conn.execute(
+            subs.update()
+            .where(subs.c.id == sub_id)
+            .values(
+                previous_secret_enc=subs.c.secret_enc,
+                previous_valid_until=previous_valid_until,
+                secret_enc=self._cipher.encrypt(secret),
+            )
+        )
+        return result.rowcount == 1
+
+    def add_deliveries(self, rows: Sequence[WebhookDelivery]) -> None:
+        if rows:
+            self._conn.execute(
+                deliveries.insert(),
+                [
+                    {
+                        "id": d.id,
+                        "subscription_id": d.subscription_id,
+                        "event_type": d.event_type,
+                        "payload": d.payload,
+                        "state": d.state.value,
+                        "attempts": d.attempts,
+                        "next_attempt_at": d.next_attempt_at,
+                        "created_at": d.created_at,
+                    }
+                    for d in rows
+                ],
+            )
+
+    @staticmethod
+    def _delivery(row: Mapping[str, Any]) -> WebhookDelivery:
+        return WebhookDelivery(
+            id=row["id"],
+            subscription_id=row["subscription_id"],
+            event_type=row["event_type"],
+            payload=dict(row["payload"]),
+            state=NoticeState(row["state"]),
+            attempts=row["attempts"],
+            next_attempt_at=row["next_attempt_at"],
+            created_at=row["created_at"],
+            last_status=row["last_status"],
+            last_latency_ms=row["last_latency_ms"],
+            last_error=row["last_error"],
+            delivered_at=row["delivered_at"],
+        )
+
+    def claim_due(
+        self, now: datetime, *, limit: int, lease_until: datetime
+    ) -> list[tuple[WebhookDelivery, WebhookSubscription]]:
+        d = deliveries.c
+        due = (
+            sa.select(d.id)
+            .where(is_pending(deliveries), d.next_attempt_at <= now)
+            .order_by(d.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        leased = (
+            deliveries.update()
+            .where(d.id.in_(due.scalar_subquery()))
+            .values(next_attempt_at=lease_until)
+            .returning(*deliveries.c)
+        )
+        rows = [self._delivery(r._mapping) for r in self._conn.execute(leased)]
+        if not rows:
+            return []
+        query = sa.select(subs).where(subs.c.id.in_({r.subscription_id for r in rows}))
+        by_id = {r.id: self._sub(r._mapping, now) for r in self._conn.execute(query)}
+        return sorted(
+            ((r, by_id[r.subscription_id]) for r in rows), key=lambda p: (p[0].created_at, p[0].id)
+        )
+
+    def record_attempt(
+        self,
+        delivery: WebhookDelivery,
+        *,
+        at: datetime,
+        status: int | None,
+        latency_ms: int,
+        error: str | None,
+        state: NoticeState,
+        next_attempt_at: datetime | None,
+    ) -> None:
+        self._conn.execute(
+            attempts_t.insert().values(
+                delivery_id=delivery.id, at=at, status=status, latency_ms=latency_ms, error=error
+            )
+        )
+        self._conn.execute(
+            deliveries.update()
+            .where(deliveries.c.id == delivery.id)
+            .values(
+                state=state.value,
+                attempts=delivery.attempts + 1,
+                next_attempt_at=next_attempt_at,
+                last_status=status,
+                last_latency_ms=latency_ms,
+                last_error=error,
+                delivered_at=at if state is NoticeState.DELIVERED else None,
+            )
+        )
+
+    def deliveries(self, sub_id: str, *, limit: int) -> list[WebhookDelivery]:
+        query = (
+            sa.select(deliveries)
+            .where(deliveries.c.subscription_id == sub_id)
+            .order_by(deliveries.c.created_at.desc())
+            .limit(limit)
+        )
+        return [self._delivery(r._mapping) for r in self._conn.execute(query)]
+
+    def attempts(self, delivery_id: str) -> list[tuple[datetime, int | None, int, str | None]]:
+        a = attempts_t.c
+        query = sa.select(a.at, a.status, a.latency_ms, a.error).where(a.delivery_id == delivery_id)
+        return [
+            (r.at, r.status, r.latency_ms, r.error)
+            for r in self._conn.execute(query.order_by(a.id))
+        ]
+
+    def redeliver(self, delivery_id: str, *, now: datetime) -> bool:
+        result = self._conn.execute(
+            deliveries.update()
+            .where(deliveries.c.id == delivery_id)
+            .values(state=NoticeState.PENDING.value, next_attempt_at=now)
+        )
+        return result.rowcount == 1

@@ -66,3 +66,66 @@ notification_preferences = sa.Table(
     sa.Column("sms_enabled", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("updated_at", UtcDateTime, nullable=False),
 )
+
+# Webhook subscriptions of an organisation (a marketplace, a consumer association) to event
+# types of the cases on its platform. The secret is encrypted like personal data; during a
+# rotation the previous one keeps signing until ``previous_valid_until``.
+webhook_subscriptions = sa.Table(
+    "webhook_subscriptions",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("organisation", sa.String(100), nullable=False),
+    sa.Column("platform", sa.String(60), nullable=False),
+    sa.Column("url", sa.String(500), nullable=False),
+    sa.Column("event_types", sa.JSON, nullable=False),
+    sa.Column("secret_enc", sa.Text, nullable=False),
+    sa.Column("previous_secret_enc", sa.Text, nullable=True),
+    sa.Column("previous_valid_until", UtcDateTime, nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true(), index=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+# One row per event and subscription; its id is the ``webhook-id`` every retry repeats.
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column(
+        "subscription_id", ID, sa.ForeignKey("webhook_subscriptions.id"), nullable=False, index=True
+    ),
+    sa.Column("event_type", sa.String(60), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=True),
+    sa.Column("last_status", sa.Integer, nullable=True),
+    sa.Column("last_latency_ms", sa.Integer, nullable=True),
+    sa.Column("last_error", sa.String(100), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("delivered_at", UtcDateTime, nullable=True),
+)
+sa.Index(
+    "ix_webhook_deliveries_pending_due",
+    webhook_deliveries.c.next_attempt_at,
+    sqlite_where=is_pending(webhook_deliveries),
+    postgresql_where=is_pending(webhook_deliveries),
+)
+
+# Every attempt, with the receiver's status code and how long it took: the delivery log.
+webhook_attempts = sa.Table(
+    "webhook_attempts",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column(
+        "delivery_id", ID, sa.ForeignKey("webhook_deliveries.id"), nullable=False, index=True
+    ),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("status", sa.Integer, nullable=True),
+    sa.Column("latency_ms", sa.Integer, nullable=False),
+    sa.Column("error", sa.String(100), nullable=True),
+)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from weiquan.adapters.crypto import FieldCipher
 from weiquan.adapters.db.evidence_repositories import SqlEvidenceRepository, SqlLedgerRepository
-from weiquan.adapters.db.notify_repositories import SqlNoticeRepository
+from weiquan.adapters.db.notify_repositories import SqlNoticeRepository, SqlWebhookRepository
 from weiquan.adapters.db.repositories import (
     SqlCaseRepository,
     SqlIdempotencyRepository,
@@ -116,6 +116,7 @@ class SqlUnitOfWork:
         self.grades = SqlGradeRepository(conn)
         self.pledges = SqlPledgeRepository(conn)
         self.notices = SqlNoticeRepository(conn, self._cipher)
+        self.webhooks = SqlWebhookRepository(conn, self._cipher)
         return self
 
     def __exit__(
