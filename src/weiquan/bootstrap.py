@@ -106,7 +106,7 @@ def channels_from(settings: Settings, dev_outbox: DevOutbox | None) -> Channels:
             security=SmtpSecurity(settings.smtp_security),
             username=settings.smtp_username,
             password=settings.smtp_password,
-            unsubscribe_url=f"{settings.public_url.rstrip('/')}/notifications/preferences",
+            unsubscribe_url=f"{settings.public_url.rstrip('/')}/notifications/unsubscribe",
         )
     sms: MessageChannel | None = (
         dev_outbox if settings.sms_provider != "none" or dev_outbox else None

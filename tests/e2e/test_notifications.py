@@ -202,3 +202,30 @@ def test_the_developer_outbox_shows_sms_in_development(
 
 def test_the_developer_outbox_does_not_exist_outside_development(client: TestClient) -> None:
     assert client.get("/dev/outbox").status_code == 404
+
+
+def test_one_click_unsubscribe_from_an_email_needs_no_session_and_spares_statutory_notices(
+    client: TestClient, services: Services, world: World
+) -> None:
+    notifications.set_preferences(
+        services,
+        principal=world.alice,
+        language="zh_CN",
+        email="alice@example.com",
+        email_enabled=True,
+        sms_enabled=True,
+        now=NOW,
+    )
+    case_id = _file(services, world)
+    (notice,) = [
+        n for n in notifications.case_notices(services, case_id) if n.channel.value == "in_app"
+    ]
+    assert client.get(f"/notifications/unsubscribe?notice={notice.id}").status_code == 200
+    # A link checker's GET changed nothing; the mail client's POST does.
+    assert notifications.preferences(services, principal=world.merchant_a).email_enabled
+    done = client.post(f"/notifications/unsubscribe?notice={notice.id}")
+    assert done.status_code == 200
+    assert "已退订" in done.text
+    assert not notifications.preferences(services, principal=world.merchant_a).email_enabled
+    assert notifications.preferences(services, principal=world.alice).email_enabled
+    assert client.post("/notifications/unsubscribe?notice=unknown").status_code == 404

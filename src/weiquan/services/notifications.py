@@ -397,6 +397,26 @@ def _require_staff(principal: Principal) -> None:
         raise PermissionDenied("只有调解员或管理员可以查看和重发失败的通知")
 
 
+def unsubscribe(svc: Services, notice_id: str, *, now: datetime) -> None:
+    """One-click unsubscription from an e-mail (RFC 8058): switches off e-mail for the notices
+    of its recipient that are not statutory. The notice id (random, 122 bits, only in that
+    person's e-mail) is the authority, as the link must work without signing in."""
+    with svc.uow() as uow:
+        recipient = uow.notices.recipient_of(notice_id)
+        if recipient is None:
+            raise NotFound("找不到该通知，退订链接可能已失效")
+        contact = uow.notices.contact_of(recipient)
+        uow.notices.set_preferences(
+            recipient,
+            language=contact.language,
+            email=contact.email,
+            email_enabled=False,
+            sms_enabled=contact.sms_enabled,
+            now=now,
+        )
+        uow.commit()
+
+
 def preferences(svc: Services, *, principal: Principal) -> Contact:
     """The person's own language, e-mail address and channel choices (their own data)."""
     with svc.uow(readonly=True) as uow:

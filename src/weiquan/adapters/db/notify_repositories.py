@@ -130,6 +130,11 @@ class SqlNoticeRepository:
         query = self._contact_query().where(t.users.c.id.in_(sorted(set(user_ids))))
         return {r.id: self._contact(r._mapping, decrypt=False) for r in self._conn.execute(query)}
 
+    def recipient_of(self, notice_id: str) -> str | None:
+        query = sa.select(notices.c.recipient_id).where(notices.c.id == notice_id)
+        found: str | None = self._conn.execute(query).scalar_one_or_none()
+        return found
+
     def contact_of(self, user_id: str) -> Contact:
         row = self._conn.execute(self._contact_query().where(t.users.c.id == user_id)).first()
         return self._contact(row._mapping, decrypt=True) if row else Contact(user_id)

@@ -123,6 +123,23 @@ def _pref_message(error: dict[str, str]) -> str:
     return gettext("电子邮件地址格式不正确")
 
 
+@router.get("/notifications/unsubscribe")
+def unsubscribe_page(request: Request, principal: PagePrincipal, notice: str = "") -> Response:
+    """Where an e-mail's unsubscribe link leads: a button, so that link checkers that follow
+    every URL do not unsubscribe anybody."""
+    return render(request, "notifications/unsubscribe.html", principal, notice=notice, done=False)
+
+
+@router.post("/notifications/unsubscribe")
+async def unsubscribe(
+    request: Request, principal: PagePrincipal, svc: ServicesDep, now: NowDep, notice: str = ""
+) -> Response:
+    """One-click unsubscription (RFC 8058): mail clients POST here without a session; the
+    notice id in the link is the authority, so no CSRF token is asked for."""
+    await run_in_threadpool(notifications.unsubscribe, svc, notice[:36], now=now)
+    return render(request, "notifications/unsubscribe.html", principal, notice=notice, done=True)
+
+
 @router.get("/notifications/failed")
 def failed_page(request: Request, principal: PagePrincipal, svc: ServicesDep) -> Response:
     who = require_role(principal, Role.MEDIATOR, Role.ADMIN)
