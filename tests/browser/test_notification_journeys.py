@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import LiveServer
+
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
@@ -33,7 +35,7 @@ def _file_for_a_caller(operator: Any) -> None:
 
 
 def test_n_the_merchants_bell_shows_a_new_complaint_within_seconds_of_filing(
-    open_tab: Any,
+    open_tab: Any, live_server: LiveServer
 ) -> None:
     shop = open_tab("shop-zhejiang")
     shop.login("shop-zhejiang")
@@ -67,3 +69,10 @@ def test_n_the_merchants_bell_shows_a_new_complaint_within_seconds_of_filing(
         expect(shop.page.locator("#bell .count")).to_have_attribute("data-unread", str(before))
     else:
         expect(shop.page.locator("#bell .count")).to_have_count(0)
+
+    # E-mail and SMS go to the developer outbox in development once the sender has run.
+    assert "delivered" in live_server.cli("notify", "deliver")
+    shop.go("/dev/outbox")
+    expect(shop.page.get_by_role("heading", name="开发用发件箱")).to_be_visible()
+    expect(shop.page.locator('[data-channel="sms"]').first).to_contain_text("13800138000")
+    shop.check("dev-outbox")

@@ -18,6 +18,7 @@ from weiquan.bootstrap import open_log
 from weiquan.cli.assess import assess_command, law_app
 from weiquan.cli.common import load_context, load_settings
 from weiquan.cli.log_commands import log_app
+from weiquan.cli.notify_commands import notify_app
 from weiquan.cli.text_commands import text_app
 from weiquan.cli.trust_commands import trust_app
 from weiquan.cli.verify import verify_command
@@ -49,6 +50,7 @@ app.add_typer(text_app, name="text")
 app.command("verify")(verify_command)
 app.add_typer(trust_app, name="trust")
 app.add_typer(webhook_app, name="webhook")
+app.add_typer(notify_app, name="notify")
 
 console = Console(stderr=True)
 
