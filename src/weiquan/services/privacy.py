@@ -13,7 +13,7 @@ from typing import Any
 
 from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.errors import NotAuthenticated, PermissionDenied
-from weiquan.services import accounts
+from weiquan.services import accounts, notifications
 from weiquan.services.cases import list_cases
 from weiquan.services.context import Services
 
@@ -38,6 +38,7 @@ def export_my_data(svc: Services, *, principal: Principal, now: datetime) -> dic
             "phone": user.phone,
             "id_number": user.id_number,
             "address": user.address,
+            "notification_email": notifications.preferences(svc, principal=principal).email,
         },
         "cases": [
             {
@@ -63,4 +64,13 @@ def erase_my_data(svc: Services, *, principal: Principal, password: str, now: da
         raise NotAuthenticated("密码不正确，未执行注销")
     with svc.uow() as uow:
         uow.users.erase_personal_data(principal.user_id, display_name=ERASED_NAME, now=now)
+        # The e-mail address for notices reaches the person too: it goes with the rest.
+        uow.notices.set_preferences(
+            principal.user_id,
+            language="zh_CN",
+            email=None,
+            email_enabled=False,
+            sms_enabled=False,
+            now=now,
+        )
         uow.commit()

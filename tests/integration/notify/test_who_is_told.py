@@ -18,7 +18,7 @@ from weiquan.domain.cases import Case, Claim, ClaimKind
 from weiquan.domain.errors import ValidationFailed
 from weiquan.domain.lifecycle import Action
 from weiquan.domain.notifications import ChannelName, NoticeKind, NoticeState
-from weiquan.services import accounts, cases, notifications, worker
+from weiquan.services import accounts, cases, notifications, privacy, worker
 from weiquan.services.commands import CaseCommand
 from weiquan.services.context import Services
 from weiquan.services.notify_ports import Channels
@@ -308,3 +308,23 @@ def test_a_deployment_without_sms_queues_no_sms(services: Services, world: World
     _offer(services, scene)  # alice has a phone, but there is no SMS gateway
     channels = {n.channel for n in notifications.case_notices(services, scene.case.id)}
     assert channels == {ChannelName.IN_APP}
+
+
+def test_erasing_ones_data_removes_the_email_address_kept_for_notices(
+    services: Services, world: World
+) -> None:
+    notifications.set_preferences(
+        services,
+        principal=world.alice,
+        language="en",
+        email="alice@example.com",
+        email_enabled=True,
+        sms_enabled=True,
+        now=NOW,
+    )
+    exported = privacy.export_my_data(services, principal=world.alice, now=NOW)
+    assert exported["account"]["notification_email"] == "alice@example.com"
+    privacy.erase_my_data(services, principal=world.alice, password=PASSWORD, now=NOW)
+    prefs = notifications.preferences(services, principal=world.alice)
+    assert prefs.email is None
+    assert not prefs.has_email
