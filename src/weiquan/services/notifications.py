@@ -59,7 +59,6 @@ class _Audiences:
     """Who is in each audience, looked up once per transaction however many notices."""
 
     def __init__(self, uow: UnitOfWork, intents: Sequence[NoticeIntent]) -> None:
-        self._uow = uow
         wanted = {i.audience for i in intents}
         merchants = [i.merchant_id for i in intents if i.audience is Audience.MERCHANT_STAFF]
         self.staff = uow.notices.staff_of(merchants) if merchants else {}
