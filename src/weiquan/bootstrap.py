@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 from importlib.resources import files
 
@@ -16,14 +17,20 @@ from weiquan.adapters.db.engine import create_engine
 from weiquan.adapters.db.pii_keys import count_under_key
 from weiquan.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from weiquan.adapters.holiday_calendar import YearFilesCalendar
+from weiquan.adapters.notify.aliyun_sms import AliyunSmsChannel
+from weiquan.adapters.notify.dev_outbox import DevOutbox
+from weiquan.adapters.notify.email import SmtpChannel, SmtpSecurity
+from weiquan.adapters.notify.webhook_http import HttpWebhookPoster
 from weiquan.adapters.throttle import throttle_for
 from weiquan.adapters.tlog.log import TransparencyLog, open_transparency_log
 from weiquan.adapters.tlog.published import PublishedCheckpoints
 from weiquan.adapters.tlog.timestamping import HttpTimestampAuthority
 from weiquan.config import DEV_PII_KEY, Environment, Settings
+from weiquan.domain.notifications import RetryPolicy
 from weiquan.domain.rules import MemoisedCalendar
 from weiquan.domain.workflow import DeadlinePolicy
 from weiquan.services.context import Services
+from weiquan.services.notify_ports import Channels, MessageChannel, NotifyPolicy
 from weiquan.services.readiness import usable_demo_accounts
 
 
@@ -34,6 +41,8 @@ class App:
     services: Services
     # The year files behind services.calendar, re-read by reload_calendar (None: fixed calendar).
     year_files: YearFilesCalendar | None = None
+    # Development only: e-mail and SMS land here and show at /dev/outbox (None elsewhere).
+    dev_outbox: DevOutbox | None = None
 
 
 def reload_calendar(app: App) -> bool:
@@ -66,6 +75,7 @@ def build(settings: Settings) -> App:
     )
     cipher = FieldCipher.from_secret_list(settings.pii_keys)
     year_files = YearFilesCalendar(settings.holiday_files, settings.data_dir / "holidays")
+    dev_outbox = dev_outbox_of(settings)
     services = Services(
         uow=SqlUnitOfWorkFactory(engine, cipher),
         # Lookups repeat constantly (every deadline walks day by day): memoise them once here.
@@ -84,8 +94,47 @@ def build(settings: Settings) -> App:
         max_upload_bytes=settings.max_upload_bytes,
         grade_policy=settings.grade_policy(),
         anonymous_uploads=settings.anonymous_upload_quota(),
+        channels=channels_from(settings, dev_outbox),
+        notify=NotifyPolicy(
+            retry=RetryPolicy(give_up_after=timedelta(hours=settings.notify_give_up_hours)),
+            base_url=settings.public_url,
+        ),
     )
-    return App(settings, engine, services, year_files)
+    return App(settings, engine, services, year_files, dev_outbox)
+
+
+def dev_outbox_of(settings: Settings) -> DevOutbox | None:
+    if settings.env is not Environment.DEVELOPMENT:
+        return None
+    return DevOutbox(settings.data_dir / "dev-outbox.jsonl")
+
+
+def channels_from(settings: Settings, dev_outbox: DevOutbox | None) -> Channels:
+    """The e-mail and SMS adapters this deployment configured; in development, whatever is not
+    configured goes to the developer outbox."""
+    email: MessageChannel | None = dev_outbox
+    if settings.smtp_host:
+        email = SmtpChannel(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.mail_from,
+            security=SmtpSecurity(settings.smtp_security),
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            unsubscribe_url=f"{settings.public_url.rstrip('/')}/notifications/unsubscribe",
+        )
+    sms: MessageChannel | None = (
+        dev_outbox if settings.sms_provider != "none" or dev_outbox else None
+    )
+    if settings.sms_provider == "aliyun":
+        sms = AliyunSmsChannel(
+            access_key_id=settings.sms_aliyun_access_key_id,
+            access_key_secret=settings.sms_aliyun_access_key_secret,
+            sign_name=settings.sms_aliyun_sign_name,
+            templates=settings.sms_aliyun_templates,
+            endpoint=settings.sms_aliyun_endpoint,
+        )
+    return Channels(email=email, sms=sms, webhooks=HttpWebhookPoster())
 
 
 @lru_cache(maxsize=1)

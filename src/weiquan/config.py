@@ -111,6 +111,27 @@ class Settings(BaseSettings):
         # SQLite itself spells them in capitals; either spelling means the same.
         return value.lower() if isinstance(value, str) else value
 
+    # Notifications. Links in e-mails and SMS point at this address.
+    public_url: str = "http://127.0.0.1:8000"
+    # The sender looks for due notices this often; it gives a notice up after this long.
+    notify_interval_seconds: float = Field(default=1.0, ge=0.1, le=3600)
+    notify_give_up_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    # E-mail over SMTP; no host means no e-mail (development shows it at /dev/outbox instead).
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: str = Field(default="starttls", pattern="^(starttls|tls|none)$")
+    smtp_username: str = ""
+    smtp_password: str = ""
+    mail_from: str = "维权平台 <notify@localhost>"
+    # SMS: "aliyun" (Alibaba Cloud SMS), "dev" (the developer outbox) or "none".
+    sms_provider: str = Field(default="none", pattern="^(aliyun|dev|none)$")
+    sms_aliyun_access_key_id: str = ""
+    sms_aliyun_access_key_secret: str = ""
+    sms_aliyun_sign_name: str = ""
+    sms_aliyun_endpoint: str = "https://dysmsapi.aliyuncs.com"
+    # Notice kind → approved template code, e.g. {"default": "SMS_1234", "offer_made": "SMS_5678"}.
+    sms_aliyun_templates: dict[str, str] = Field(default_factory=dict)
+
     @model_validator(mode="after")
     def _grade_policy_is_consistent(self) -> Settings:
         try:

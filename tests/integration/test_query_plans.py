@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,14 +21,16 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import _empty_all_tables, engine_for, make_services
+from tests.support.notify_receivers import RecordingChannel
 from tests.support.world import NOW, World, build_world, complaint
 from weiquan.adapters.holiday_calendar import ChinaWorkdayCalendar
 from weiquan.bootstrap import open_log
 from weiquan.config import Environment, Settings
 from weiquan.domain.lifecycle import Action, CaseStatus
-from weiquan.services import cases, ledger, worker
+from weiquan.services import cases, ledger, notifications, worker
 from weiquan.services.commands import CaseCommand
 from weiquan.services.context import Services
+from weiquan.services.notify_ports import Channels
 
 
 @dataclass
@@ -97,6 +99,28 @@ def busy_paths(db: Sqlite, tmp_path: Path) -> None:
         ledger.publish(svc, tlog)
         worker.sweep(svc, now=NOW + timedelta(days=90))
         ledger.publish(svc, tlog)
+    notices_paths(db)
+
+
+def notices_paths(db: Sqlite) -> None:
+    """The sender's claim and outcomes, the bell, the notifications page, a case's record."""
+    svc, world = db.services, db.world
+    notifications.set_preferences(
+        svc,
+        principal=world.merchant_a,
+        language="zh_CN",
+        email="shop@example.com",
+        email_enabled=True,
+        sms_enabled=True,
+        now=NOW,
+    )
+    svc = replace(svc, channels=Channels(email=RecordingChannel(), sms=RecordingChannel()))
+    case, _ = cases.file_complaint(svc, complaint(world.shop_a), principal=world.alice, now=NOW)
+    notifications.deliver_due(svc, now=NOW)
+    notifications.unread_count(svc, principal=world.merchant_a)
+    notifications.inbox(svc, principal=world.merchant_a, language="zh_CN")
+    notifications.mark_read(svc, principal=world.merchant_a, notice_ids=None, now=NOW)
+    notifications.case_notices(svc, case.id)
 
 
 def test_intake_the_log_pump_the_worker_and_the_case_lists_never_scan_a_whole_table(

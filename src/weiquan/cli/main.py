@@ -20,10 +20,19 @@ from weiquan.cli.assess import assess_command, law_app
 from weiquan.cli.backup_commands import backup_command, restore_command
 from weiquan.cli.common import load_context, load_settings
 from weiquan.cli.log_commands import log_app
+from weiquan.cli.notify_commands import notify_app
 from weiquan.cli.text_commands import text_app
 from weiquan.cli.trust_commands import trust_app
 from weiquan.cli.verify import verify_command
-from weiquan.cli.worker_process import Companion, Heartbeat, WorkerLoop, describe, sweep_and_publish
+from weiquan.cli.webhook_commands import webhook_app
+from weiquan.cli.worker_process import (
+    Companion,
+    Heartbeat,
+    SenderLoop,
+    WorkerLoop,
+    describe,
+    sweep_and_publish,
+)
 from weiquan.config import DEV_PII_KEY, Environment, Settings
 from weiquan.domain.accounts import Role
 from weiquan.domain.errors import Conflict, DomainError
@@ -51,6 +60,8 @@ app.command("verify")(verify_command)
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)
 app.add_typer(trust_app, name="trust")
+app.add_typer(webhook_app, name="webhook")
+app.add_typer(notify_app, name="notify")
 
 console = Console(stderr=True)
 
@@ -150,6 +161,9 @@ def worker(
     parent_pid: Annotated[
         int | None, typer.Option(hidden=True, help="Exit when this process (the server) is gone")
     ] = None,
+    no_notify: Annotated[
+        bool, typer.Option("--no-notify", help="Don't deliver e-mail and SMS notices")
+    ] = False,
 ) -> None:
     """Move overdue cases on (silent merchant → mediation, mediation past deadline → referral…)
     and append new events and evidence to the transparency log (one log writer at a time).
@@ -167,13 +181,18 @@ def worker(
             heartbeat = Heartbeat(ctx, writes_log=True, started_at=now_utc())
             heartbeat.round_done("start", at=now_utc(), problem=describe(exc))
             raise _fail(exc) from exc
+        sender = SenderLoop(ctx, every=ctx.settings.notify_interval_seconds, clock=now_utc)
         if once:
             try:
                 taken, published = sweep_and_publish(ctx, tlog, now=now_utc())
             except DomainError as exc:  # e.g. a database older than the log: say so, exit ≠ 0
                 raise _fail(exc) from exc
             _print_steps(taken)
-            console.print(f"{len(taken)} case(s) moved on; {published} log entries appended")
+            sent = 0 if no_notify else sender.round()
+            console.print(
+                f"{len(taken)} case(s) moved on; {published} log entries appended; "
+                f"{sent} notice(s) handled"
+            )
             return
         loop = WorkerLoop(
             ctx,
@@ -184,9 +203,20 @@ def worker(
             parent_pid=parent_pid,
             clock=now_utc,
         )
+
+        def stop(*_: object) -> None:
+            loop.stop.set()
+            sender.stop.set()
+
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: loop.stop.set())
-        loop.run()
+            signal.signal(signum, stop)
+        thread = None if no_notify else sender.start()
+        try:
+            loop.run()
+        finally:
+            sender.stop.set()
+            if thread is not None:
+                thread.join(timeout=30)
 
 
 def _refuse_unsafe_production(ctx: App) -> None:

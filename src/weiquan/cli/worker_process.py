@@ -26,7 +26,7 @@ from weiquan.adapters.tlog.log import TransparencyLog
 from weiquan.bootstrap import App, reload_calendar, timestamp_if_configured
 from weiquan.domain.errors import DomainError, IntegrityViolation
 from weiquan.domain.health import WorkerBeat
-from weiquan.services import health, ledger
+from weiquan.services import health, ledger, notifications, webhooks
 from weiquan.services import worker as worker_service
 
 log = logging.getLogger("weiquan.worker")
@@ -207,6 +207,51 @@ class WorkerLoop:
             log.error("worker round crashed (%s); trying again next round", describe(exc))
             return f"crashed ({describe(exc)})"
         return None
+
+
+@dataclass
+class SenderLoop:
+    """Delivers due notices (e-mail, SMS) until ``stop`` is set: batch after batch while there
+    is work, then a pause of ``every`` seconds.
+
+    It runs as a thread of the worker process rather than as a step of the worker's loop: sending
+    is waiting on SMTP servers and SMS gateways, which releases the interpreter lock, and a slow
+    mail server must not hold up deadline sweeps or log sealing. Being in the worker, it is
+    supervised by ``weiquan serve`` with it; further ``weiquan worker --no-log`` processes on
+    PostgreSQL share the outbox (rows claimed with SKIP LOCKED and leased).
+    """
+
+    context: App
+    every: float
+    clock: Callable[[], datetime]
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run, name="weiquan-sender", daemon=True)
+        thread.start()
+        return thread
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            busy = False
+            try:
+                busy = self.round() > 0
+            except Exception as exc:  # noqa: BLE001 - the next round tries again
+                log.error("notice delivery round crashed (%s)", type(exc).__name__)
+            if not busy:
+                self.stop.wait(self.every)
+
+    def round(self) -> int:
+        now = self.clock()
+        done = notifications.deliver_due(self.context.services, now=now)
+        posted = webhooks.deliver_due(self.context.services, now=now)
+        if done.failed or posted.failed:
+            log.warning(
+                "%d notice(s) and %d webhook(s) given up; staff can retry them",
+                done.failed,
+                posted.failed,
+            )
+        return done.handled + posted.handled
 
 
 class Companion:

@@ -102,7 +102,7 @@ def submit(
         Action.ADMIT,
         actor=system,
         at=at,
-        reason="材料齐全，受理并通知商家在期限内答复",
+        reason="材料齐全，予以受理；商家须在期限内答复",
         payload={"reply_due_at": _iso(reply_due), "negotiation_due_at": _iso(nego_due)},
     )
 

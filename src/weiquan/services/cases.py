@@ -25,7 +25,7 @@ from weiquan.domain.errors import (
     ValidationFailed,
 )
 from weiquan.domain.lifecycle import Action, CaseStatus
-from weiquan.services import authz, trust_grades
+from weiquan.services import authz, notifications, trust_grades
 from weiquan.services.accounts import caller_account
 from weiquan.services.commands import CaseCommand, FileComplaint
 from weiquan.services.context import Services
@@ -161,8 +161,10 @@ def _file_alone(
 class _Group:
     """What one transaction writes for a group, and the lookups its submissions share."""
 
-    def __init__(self, uow: UnitOfWork, group: Sequence[Submission]) -> None:
+    def __init__(self, svc: Services, uow: UnitOfWork, group: Sequence[Submission]) -> None:
         self.uow = uow  # where the group's lookups read: a read snapshot or the write transaction
+        self.channels = svc.channels
+        self.now = max(s.now for s in group)
         self.cases: list[Case] = []
         self.callers: dict[str, tuple[UserRecord, datetime]] = {}
         self.keys: dict[tuple[str, str], tuple[str, Case, datetime]] = {}
@@ -192,7 +194,9 @@ class _Group:
     def write(self, uow: UnitOfWork) -> None:
         for user, at in self.callers.values():
             uow.users.add(user, created_at=at)
+        intents = notifications.pending_intents(self.cases)  # before add_all clears the events
         uow.cases.add_all(self.cases)
+        notifications.queue(uow, intents, now=self.now, channels=self.channels)
         uow.idempotency.put_all(
             [
                 (user_id, key, request_hash, case.id, at)
@@ -238,7 +242,7 @@ def _build(
     svc: Services, uow: UnitOfWork, group: Sequence[Submission]
 ) -> tuple[_Group, list[Filed | Exception]]:
     """Checks and builds each submission, reading through ``uow``; writes nothing."""
-    pending = _Group(uow, group)
+    pending = _Group(svc, uow, group)
     outcomes: list[Filed | Exception] = []
     for submission in group:
         try:
@@ -358,7 +362,9 @@ def act(svc: Services, cmd: CaseCommand, *, principal: Principal, now: datetime)
         authz.require_act(principal, case, cmd.action)
         _dispatch(svc, uow, case, cmd, actor=principal.actor, now=now)
         wf.schedule(case, svc.policy)
+        intents = notifications.pending_intents([case])  # before the save clears the events
         uow.cases.save(case)
+        notifications.queue(uow, intents, now=now, channels=svc.channels)
         trust_grades.after_case_saved(uow, case, now, svc.grade_policy)
         uow.commit()
     return case

@@ -9,6 +9,7 @@ from weiquan.domain.evidence_files import BlobStore
 from weiquan.domain.trust.grade import DEFAULT_POLICY, GradePolicy
 from weiquan.domain.trust.uploads import AnonymousQuota
 from weiquan.domain.workflow import DeadlinePolicy
+from weiquan.services.notify_ports import Channels, NotifyPolicy
 from weiquan.services.ports import (
     IdGenerator,
     LookupHasher,
@@ -31,3 +32,5 @@ class Services:
     max_upload_bytes: int = 200 * 1024 * 1024
     grade_policy: GradePolicy = DEFAULT_POLICY
     anonymous_uploads: AnonymousQuota = field(default_factory=AnonymousQuota)
+    channels: Channels = field(default_factory=Channels)
+    notify: NotifyPolicy = field(default_factory=NotifyPolicy)

@@ -18,6 +18,7 @@ from weiquan.domain.trust.disputes import MerchantDispute
 from weiquan.domain.trust.reports import Report
 from weiquan.domain.trust.reviews import Review
 from weiquan.domain.trust.vetting import Vetting
+from weiquan.services.notify_ports import NoticeRepository, WebhookRepository
 from weiquan.services.trust_ports import (
     GradeRepository,
     PledgeRepository,
@@ -290,6 +291,8 @@ class UnitOfWork(Protocol):
     grades: GradeRepository
     pledges: PledgeRepository
     uploads: UploadRepository
+    notices: NoticeRepository
+    webhooks: WebhookRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

@@ -13,7 +13,7 @@ from typing import Any
 
 from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.errors import NotAuthenticated, PermissionDenied
-from weiquan.services import accounts
+from weiquan.services import accounts, notifications
 from weiquan.services.cases import list_cases
 from weiquan.services.context import Services
 
@@ -38,6 +38,7 @@ def export_my_data(svc: Services, *, principal: Principal, now: datetime) -> dic
             "phone": user.phone,
             "id_number": user.id_number,
             "address": user.address,
+            "notification_email": notifications.preferences(svc, principal=principal).email,
         },
         "cases": [
             {
@@ -66,4 +67,13 @@ def erase_my_data(svc: Services, *, principal: Principal, password: str, now: da
         uow.sessions.end_all_of(principal.user_id, now=now, reason="erased")
         uow.reports.erase_personal_data("reporter_id", principal.user_id)
         uow.requests.forget_user(principal.user_id)
+        # The e-mail address for notices reaches the person too: it goes with the rest.
+        uow.notices.set_preferences(
+            principal.user_id,
+            language="zh_CN",
+            email=None,
+            email_enabled=False,
+            sms_enabled=False,
+            now=now,
+        )
         uow.commit()

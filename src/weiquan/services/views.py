@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.cases import Case, CaseEvent
@@ -10,7 +10,7 @@ from weiquan.domain.errors import NotFound
 from weiquan.domain.lifecycle import CaseStatus
 from weiquan.domain.trust import reviews as rv
 from weiquan.services import cases as case_service
-from weiquan.services import trust_grades, trust_pledges, trust_vetting
+from weiquan.services import notifications, trust_grades, trust_pledges, trust_vetting
 from weiquan.services.context import Services
 from weiquan.services.ports import MerchantRecord, ShopRecord, UnitOfWork
 
@@ -31,6 +31,8 @@ class CaseView:
     case: Case
     events: list[CaseEvent]
     parties: CaseParties
+    # Event seq → who was told by which channel, and whether it reached them.
+    notified: dict[int, list[notifications.Reach]] = field(default_factory=dict)
 
 
 def case_view(svc: Services, case_id: str, *, principal: Principal) -> CaseView:
@@ -38,7 +40,8 @@ def case_view(svc: Services, case_id: str, *, principal: Principal) -> CaseView:
     case, events = case_service.get_case(svc, case_id, principal=principal)
     with svc.uow(readonly=True) as uow:
         parties = _parties(uow, case)
-    return CaseView(case, events, parties)
+        notified = notifications.reach_by_event(uow.notices.for_case(case.id))
+    return CaseView(case, events, parties, notified)
 
 
 def _parties(uow: UnitOfWork, case: Case) -> CaseParties:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from weiquan.domain import workflow as wf
 from weiquan.domain.cases import Case
+from weiquan.services import notifications
 from weiquan.services.context import Services
 from weiquan.services.ports import UnitOfWork
 from weiquan.services.trust_worker import sweep_trust
@@ -51,6 +52,7 @@ def sweep(
 def _sweep_batch(svc: Services, *, now: datetime, batch_size: int) -> list[StepTaken]:
     taken: list[StepTaken] = []
     with svc.uow() as uow:
+        intents = []
         for case in uow.cases.claim_due(now, limit=batch_size):
             step = wf.due_step(case, now, svc.policy)
             if step is not None:
@@ -62,7 +64,9 @@ def _sweep_batch(svc: Services, *, now: datetime, batch_size: int) -> list[StepT
             next_check = case.deadlines.next_check_at
             if step is None and next_check is not None and next_check <= now:
                 case.deadlines.next_check_at = None  # nothing can fire: never spin on it
+            intents.extend(notifications.pending_intents([case]))
             uow.cases.save(case)
+        notifications.queue(uow, intents, now=now, channels=svc.channels)
         uow.commit()
     return taken
 

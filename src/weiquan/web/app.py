@@ -16,6 +16,7 @@ from weiquan.web import (
     api_calendar,
     api_cases,
     api_evidence,
+    api_notifications,
     api_packages,
     api_rules,
     api_signals,
@@ -102,6 +103,7 @@ def create_app(
     app.include_router(api_calendar.router)
     app.include_router(api_rules.router)
     app.include_router(api_trust.router)
+    app.include_router(api_notifications.router)
     # The holder is created by the lifespan, after this line runs: look it up per request.
     app.include_router(build_tlog_router(lambda: app.state.log_holder.get()))  # noqa: PLW0108
     app.include_router(pages.router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from weiquan.domain.accounts import Role
 from weiquan.domain.cases import Category, ClaimKind
 from weiquan.domain.lifecycle import Action, CaseStatus
+from weiquan.domain.notifications import Audience, ChannelName, NoticeState
 from weiquan.web.i18n import gettext, n_
 
 STATUS = {
@@ -95,6 +96,26 @@ OFFER_KINDS = (
     ClaimKind.REPAIR,
     ClaimKind.COMPENSATION,
 )
+
+
+AUDIENCE = {
+    Audience.CONSUMER: n_("消费者"),
+    Audience.MERCHANT_STAFF: n_("商家"),
+    Audience.MEDIATOR_POOL: n_("调解员"),
+    Audience.REGIONAL_REGULATORS: n_("监管部门"),
+}
+
+CHANNEL = {
+    ChannelName.IN_APP: n_("站内通知"),
+    ChannelName.EMAIL: n_("电子邮件"),
+    ChannelName.SMS: n_("短信"),
+}
+
+NOTICE_STATE = {
+    NoticeState.PENDING: n_("待发送"),
+    NoticeState.DELIVERED: n_("已送达"),
+    NoticeState.FAILED: n_("发送失败"),
+}
 
 
 def label(table: dict[object, str], key: object) -> str:

@@ -252,6 +252,7 @@ sa.Index(
     postgresql_where=evidence.c.log_index.is_(None),
 )
 
+import weiquan.adapters.db.tables_notify  # noqa: E402 - registers the notification tables
 import weiquan.adapters.db.tables_operations  # noqa: E402 - registers worker_status
 import weiquan.adapters.db.tables_requests  # noqa: E402 - registers the idempotent answers
 import weiquan.adapters.db.tables_sessions  # noqa: E402 - sessions and throttle counters

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from weiquan.adapters.crypto import FieldCipher
 from weiquan.adapters.db.evidence_repositories import SqlEvidenceRepository, SqlLedgerRepository
+from weiquan.adapters.db.notify_repositories import SqlNoticeRepository, SqlWebhookRepository
 from weiquan.adapters.db.operations_repositories import SqlWorkerStatusRepository
 from weiquan.adapters.db.repositories import (
     SqlCaseRepository,
@@ -122,6 +123,8 @@ class SqlUnitOfWork:
         self.grades = SqlGradeRepository(conn)
         self.pledges = SqlPledgeRepository(conn)
         self.uploads = SqlUploadRepository(conn)
+        self.notices = SqlNoticeRepository(conn, self._cipher)
+        self.webhooks = SqlWebhookRepository(conn, self._cipher)
         return self
 
     def __exit__(

@@ -14,6 +14,7 @@ from weiquan.web.pages import (
     loss,
     mediator,
     merchant,
+    notifications,
     public,
     regulator,
     trust,
@@ -33,5 +34,6 @@ for module in (
     regulator,
     trust,
     account,
+    notifications,
 ):
     router.include_router(module.router)

@@ -103,6 +103,9 @@ templates.env.globals.update(
     category_label=lambda c: labels.label(labels.CATEGORY, c),  # type: ignore[arg-type]
     claim_label=lambda k: labels.label(labels.CLAIM, k),  # type: ignore[arg-type]
     role_label=lambda r: labels.label(labels.ROLE, r),  # type: ignore[arg-type]
+    audience_label=lambda a: labels.label(labels.AUDIENCE, a),  # type: ignore[arg-type]
+    channel_label=lambda c: labels.label(labels.CHANNEL, c),  # type: ignore[arg-type]
+    notice_state_label=lambda s: labels.label(labels.NOTICE_STATE, s),  # type: ignore[arg-type]
     current_locale=current_locale,
     html_lang=lambda: HTML_LANG[current_locale()],
 )

@@ -1,0 +1,1 @@
+"""Notification channel adapters: SMTP e-mail, Alibaba Cloud SMS, the developer outbox."""
