@@ -30,11 +30,18 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from weiquan.adapters.blobstore import FilesystemBlobStore
-from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, RandomIds, new_key_entry
+from weiquan.adapters.crypto import (
+    Argon2Passwords,
+    FieldCipher,
+    KeyedHash,
+    RandomIds,
+    new_key_entry,
+)
 from weiquan.adapters.db.engine import create_engine
 from weiquan.adapters.db.migrate import upgrade
 from weiquan.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from weiquan.adapters.holiday_calendar import ChinaWorkdayCalendar
+from weiquan.adapters.throttle import LimitsThrottle, SqlWindowStorage
 from weiquan.domain.accounts import Role
 from weiquan.domain.cases import Category, Claim, ClaimKind
 from weiquan.domain.notifications import Audience, NoticeIntent, NoticeKind
@@ -69,6 +76,8 @@ def _services(url: str, receiver: Receiver, blobs: Path) -> Services:
         ids=RandomIds(),
         passwords=Argon2Passwords(time_cost=1, memory_cost=1024),
         blobs=FilesystemBlobStore(blobs),
+        throttle=LimitsThrottle(SqlWindowStorage(engine), secret="bench-throttle"),  # noqa: S106 - a throwaway benchmark key
+        lookup=KeyedHash.from_secret("bench-lookup-key-" + "x" * 16),
     )
     return replace(svc, channels=Channels(email=receiver))
 

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from tests.support.notify_receivers import FileReceiver
 from weiquan.adapters.blobstore import FilesystemBlobStore
-from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, RandomIds
+from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, KeyedHash, RandomIds
 from weiquan.adapters.db.engine import create_engine
 from weiquan.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from weiquan.adapters.holiday_calendar import ChinaWorkdayCalendar
+from weiquan.adapters.throttle import LimitsThrottle, SqlWindowStorage
 from weiquan.domain.workflow import DeadlinePolicy
 from weiquan.services import notifications
 from weiquan.services.context import Services
@@ -39,6 +40,8 @@ def main(url: str, keys: str, received: str, now_iso: str) -> None:
         ids=RandomIds(),
         passwords=Argon2Passwords(time_cost=1, memory_cost=1024),
         blobs=FilesystemBlobStore(Path(received).parent / "blobs"),
+        throttle=LimitsThrottle(SqlWindowStorage(engine), secret="sender-test-throttle"),
+        lookup=KeyedHash.from_secret("sender-test-lookup-key-" + "x" * 16),
     )
     svc = replace(svc, channels=Channels(email=receiver, sms=receiver))
     now = datetime.fromisoformat(now_iso)
