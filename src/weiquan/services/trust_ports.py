@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -22,6 +23,10 @@ class TrustRecordRepository(Protocol[T]):
         ...
 
     def find(self, *, limit: int = 50, offset: int = 0, **where: str) -> list[T]: ...
+    def find_among(self, name: str, values: Sequence[str], **where: str) -> list[T]:
+        """The records whose column ``name`` holds one of ``values`` (one query for a list)."""
+        ...
+
     def find_in_region(self, region_prefix: str, *, limit: int, offset: int) -> list[T]:
         """Records about merchants whose operating place lies in the region (by code prefix)."""
         ...

@@ -25,11 +25,7 @@ def _data_page(
     request: Request, svc: Services, who: Principal, *, status_code: int = 200, **extra: Any
 ) -> Response:
     user = accounts.my_data(svc, principal=who)
-    cases, total = (
-        case_service.list_cases(svc, principal=who, limit=200)
-        if who.role.value != "operator"
-        else ([], 0)
-    )
+    total = case_service.count_cases(svc, principal=who)
     context = {"erase_error": None, "may_erase": who.role is Role.CONSUMER, **extra}
     return render(
         request,
@@ -37,7 +33,6 @@ def _data_page(
         who,
         status_code=status_code,
         user=user,
-        cases=cases,
         total=total,
         **context,
     )
@@ -73,11 +68,7 @@ async def erase_my_data(
 def export_my_data(principal: PagePrincipal, svc: ServicesDep) -> Response:
     who = require_login(principal)
     user = accounts.my_data(svc, principal=who)
-    cases, _ = (
-        case_service.list_cases(svc, principal=who, limit=200)
-        if who.role.value != "operator"
-        else ([], 0)
-    )
+    cases = case_service.all_cases(svc, principal=who)
     body = {
         "account": {
             "username": user.username,
