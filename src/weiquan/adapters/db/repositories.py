@@ -207,9 +207,10 @@ class SqlMerchantRepository:
         return [_shop(r._mapping) for r in rows]
 
     def shops(self, shop_ids: Sequence[str] | None = None) -> list[ShopRecord]:
-        query = sa.select(t.shops).order_by(t.shops.c.name)
-        if shop_ids is not None:
-            query = query.where(t.shops.c.id.in_(sorted(set(shop_ids))))
+        if shop_ids is None:
+            query = sa.select(t.shops).order_by(t.shops.c.name)
+        else:  # looked up by key; the caller maps them, so no order (and no sort)
+            query = sa.select(t.shops).where(t.shops.c.id.in_(sorted(set(shop_ids))))
         return [_shop(r._mapping) for r in self._conn.execute(query)]
 
 
@@ -425,7 +426,10 @@ class SqlCaseRepository:
         ids = [r["id"] for r in rows]
         offers_by_case: dict[str, list[Offer]] = {case_id: [] for case_id in ids}
         offer_rows = self._conn.execute(
-            sa.select(t.offers).where(t.offers.c.case_id.in_(ids)).order_by(t.offers.c.position)
+            sa.select(t.offers)
+            .where(t.offers.c.case_id.in_(ids))
+            # In the order of uq_offers_case_position, so neither database sorts a page's offers.
+            .order_by(t.offers.c.case_id, t.offers.c.position)
         )
         for r in offer_rows:
             offers_by_case[r.case_id].append(_offer(r._mapping))
