@@ -50,11 +50,13 @@ def _pick(rng: random.Random, items: Sequence[Any], busiest_share: float) -> Any
 
 
 def case_rows(
-    parties: Parties, count: int, *, start: datetime, seed: int = 18
+    parties: Parties, count: int, *, start: datetime, seed: int = 18, first: int = 0
 ) -> Iterator[dict[str, Any]]:
-    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    """``count`` rows numbered from ``first`` (a record grows by calling again from where the
+    last call ended), filed one every 30 seconds or so from ``start``."""
+    rng = random.Random(seed * 1_000_003 + first)  # noqa: S311 - reproducible, not secrets
     weights = [share for _, share, _ in _STATES]
-    for n in range(count):
+    for n in range(first, first + count):
         status, _, watched = rng.choices(_STATES, weights)[0]
         created = start + timedelta(seconds=n * 30 + rng.randrange(30))
         shop_id, merchant_id, region = _pick(rng, parties.shops, 0.7)

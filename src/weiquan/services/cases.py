@@ -444,10 +444,9 @@ def case_page(
     scope = authz.case_scope(principal) if principal.role is not Role.ADMIN else CaseFilter()
     after = decode_cursor(cursor) if cursor else None
     # One more than the page tells whether a next page exists, without counting.
-    wanted = offset + limit + 1
-    scope = replace(scope, statuses=statuses, limit=wanted, after=after, mediator_part=part)
+    scope = replace(scope, statuses=statuses, limit=limit + 1, after=after, mediator_part=part)
     with svc.uow(readonly=True) as uow:
-        found = uow.cases.find(scope)[offset:]
+        found = uow.cases.find_after_skipping(scope, offset) if offset else uow.cases.find(scope)
     items = found[:limit]
     more = len(found) > limit
     return CasePage(items, encode_cursor(CasePosition.of(items[-1])) if more else None)

@@ -148,6 +148,11 @@ class CaseRepository(Protocol):
         is an index seek and walk of at most ``limit`` entries, whatever the size of the scope."""
         ...
 
+    def find_after_skipping(self, scope: CaseFilter, skip: int) -> list[Case]:
+        """``find`` from ``skip`` cases into the scope (a bounded OFFSET): the cases skipped are
+        passed over in the index, not read."""
+        ...
+
     def count_up_to(self, scope: CaseFilter, cap: int) -> int:
         """The number of cases in the scope, or ``cap`` if there are at least that many."""
         ...

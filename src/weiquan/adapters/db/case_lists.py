@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import total_ordering
 from typing import Any
@@ -128,16 +128,29 @@ def segments(after: CasePosition | None) -> list[tuple[sa.ColumnElement[bool], .
     ]
 
 
-def statement(arm: Arm, segment: Iterable[sa.ColumnElement[bool]], limit: int) -> sa.Select[Any]:
-    return (
-        sa.select(t.cases)
-        .where(*arm.where, *segment)
-        .order_by(*arm.prefix, *t.LIST_ORDER)
-        .limit(limit)
-    )
+# What a position needs: all of it is in every list index, so skipping is an index-only walk.
+_POSITION_COLUMNS = (_c.next_due_at, _c.created_at, _c.id)
 
 
-def read_arm(conn: sa.Connection, arm: Arm, after: CasePosition | None, limit: int) -> list[Row]:
+def statement(
+    arm: Arm,
+    segment: Iterable[sa.ColumnElement[bool]],
+    limit: int,
+    *,
+    positions_only: bool = False,
+) -> sa.Select[Any]:
+    query = sa.select(*_POSITION_COLUMNS) if positions_only else sa.select(t.cases)
+    return query.where(*arm.where, *segment).order_by(*arm.prefix, *t.LIST_ORDER).limit(limit)
+
+
+def read_arm(
+    conn: sa.Connection,
+    arm: Arm,
+    after: CasePosition | None,
+    limit: int,
+    *,
+    positions_only: bool = False,
+) -> list[Row]:
     """Up to ``limit`` rows of one arm after ``after``: segment by segment, each cut at what
     the page still needs."""
     rows: list[Row] = []
@@ -145,17 +158,31 @@ def read_arm(conn: sa.Connection, arm: Arm, after: CasePosition | None, limit: i
         wanted = limit - len(rows)
         if wanted <= 0:
             break
-        rows += [r._mapping for r in conn.execute(statement(arm, segment, wanted))]
+        query = statement(arm, segment, wanted, positions_only=positions_only)
+        rows += [r._mapping for r in conn.execute(query)]
     return rows
 
 
-def read_page(conn: sa.Connection, scope: CaseFilter) -> list[Row]:
+def read_page(conn: sa.Connection, scope: CaseFilter, *, positions_only: bool = False) -> list[Row]:
     """The page's rows in the list order: each arm read on its own, then merged (each arm's rows
     already arrive in order, so this is a merge of sorted runs, not a sort)."""
-    runs = [read_arm(conn, arm, scope.after, scope.limit) for arm in arms(scope)]
+    runs = [
+        read_arm(conn, arm, scope.after, scope.limit, positions_only=positions_only)
+        for arm in arms(scope)
+    ]
     if len(runs) == 1:
         return runs[0]
     return list(heapq.merge(*runs, key=_row_key))[: scope.limit]
+
+
+def position_after(conn: sa.Connection, scope: CaseFilter, skip: int) -> CasePosition | None:
+    """Where a page ``skip`` cases into the list starts (OFFSET without reading the cases
+    skipped: their positions come from the index alone). None if the list is shorter."""
+    skipped = read_page(conn, replace(scope, limit=skip), positions_only=True)
+    if len(skipped) < skip:
+        return None
+    last = skipped[-1]
+    return CasePosition(last["next_due_at"], last["created_at"], last["id"])
 
 
 def count_up_to(conn: sa.Connection, scope: CaseFilter, cap: int) -> int:

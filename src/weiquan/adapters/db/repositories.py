@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -356,6 +357,10 @@ class SqlCaseRepository:
 
     def find(self, scope: CaseFilter) -> list[Case]:
         return self._hydrate(list(case_lists.read_page(self._conn, scope)))
+
+    def find_after_skipping(self, scope: CaseFilter, skip: int) -> list[Case]:
+        after = case_lists.position_after(self._conn, scope, skip)
+        return [] if after is None else self.find(replace(scope, after=after))
 
     def count_up_to(self, scope: CaseFilter, cap: int) -> int:
         return case_lists.count_up_to(self._conn, scope, cap)
