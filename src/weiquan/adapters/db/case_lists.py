@@ -74,8 +74,7 @@ def _merchant_arms(merchant_id: str, statuses: Sequence[CaseStatus]) -> list[Arm
         return _owner_arms(_c.merchant_id, merchant_id, wanted)
     if statuses:
         return []
-    not_draft = _c.status != CaseStatus.DRAFT.value
-    return [Arm((_c.merchant_id,), (_c.merchant_id == merchant_id, not_draft))]
+    return [Arm((_c.merchant_id,), (_c.merchant_id == merchant_id, t.NOT_DRAFT))]
 
 
 def _mediator_arms(

@@ -161,11 +161,20 @@ LIST_INDEXES: dict[str, tuple[sa.Column[Any], ...]] = {
     "ix_cases_status_list": (cases.c.status,),  # admin's status queues
     "ix_cases_consumer_list": (cases.c.consumer_id,),
     "ix_cases_consumer_status_list": (cases.c.consumer_id, cases.c.status),
-    "ix_cases_merchant_list": (cases.c.merchant_id,),
     "ix_cases_merchant_status_list": (cases.c.merchant_id, cases.c.status),
     # a mediator's own cases by status, and the unassigned queue (mediator_id IS NULL, status)
     "ix_cases_mediator_status_list": (cases.c.mediator_id, cases.c.status),
 }
+# A merchant never sees a consumer's draft. The condition is written as SQL text so that the
+# list query carries the very same words and both databases see that the partial index applies.
+NOT_DRAFT = cases.c.status != sa.text("'draft'")
+sa.Index(
+    "ix_cases_merchant_list",
+    cases.c.merchant_id,
+    *LIST_ORDER,
+    sqlite_where=NOT_DRAFT,
+    postgresql_where=NOT_DRAFT,
+)
 # Lists over a column that is NULL for most cases: partial indexes hold only the others.
 PARTIAL_LIST_INDEXES: dict[str, sa.Column[Any]] = {
     "ix_cases_mediator_list": cases.c.mediator_id,

@@ -23,7 +23,6 @@ _LIST_INDEXES = {
     "ix_cases_status_list": ("status",),
     "ix_cases_consumer_list": ("consumer_id",),
     "ix_cases_consumer_status_list": ("consumer_id", "status"),
-    "ix_cases_merchant_list": ("merchant_id",),
     "ix_cases_merchant_status_list": ("merchant_id", "status"),
     "ix_cases_mediator_status_list": ("mediator_id", "status"),
 }
@@ -65,10 +64,18 @@ def upgrade() -> None:
         op.create_index(
             name, "cases", [column, *_ORDER], sqlite_where=where, postgresql_where=where
         )
+    not_draft = sa.text("status != 'draft'")
+    op.create_index(
+        "ix_cases_merchant_list",
+        "cases",
+        ["merchant_id", *_ORDER],
+        sqlite_where=not_draft,
+        postgresql_where=not_draft,
+    )
 
 
 def downgrade() -> None:
-    for name in [*_PARTIAL_LIST_INDEXES, *_LIST_INDEXES]:
+    for name in ["ix_cases_merchant_list", *_PARTIAL_LIST_INDEXES, *_LIST_INDEXES]:
         op.drop_index(name, "cases")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         for name, column in _REPLACED.items():
