@@ -56,7 +56,7 @@ def arms(scope: CaseFilter) -> list[Arm]:
         return _regulator_arms(scope.region_prefix, statuses)
     if statuses:
         return [Arm((_c.status,), (_c.status == s.value,)) for s in statuses]
-    return [Arm((), ())]
+    return [Arm((), (t.EVERY_CASE,))]
 
 
 def _owner_arms(

@@ -386,7 +386,7 @@ class SqlCaseRepository:
     def claim_due(self, now: datetime, *, limit: int) -> list[Case]:
         query = (
             sa.select(t.cases)
-            .where(t.cases.c.next_due_at <= now)
+            .where(t.cases.c.next_due_at <= now, t.EVERY_CASE)  # the words of ix_cases_list
             .order_by(t.cases.c.next_due_at)
             .limit(limit)
             .with_for_update(skip_locked=True)

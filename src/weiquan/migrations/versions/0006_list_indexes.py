@@ -19,7 +19,6 @@ depends_on = None
 
 _ORDER = ("next_due_at", sa.text("created_at DESC"), sa.text("id DESC"))
 _LIST_INDEXES = {
-    "ix_cases_list": (),
     "ix_cases_status_list": ("status",),
     "ix_cases_consumer_list": ("consumer_id",),
     "ix_cases_consumer_status_list": ("consumer_id", "status"),
@@ -64,6 +63,10 @@ def upgrade() -> None:
         op.create_index(
             name, "cases", [column, *_ORDER], sqlite_where=where, postgresql_where=where
         )
+    every_case = sa.text("number IS NOT NULL")
+    op.create_index(
+        "ix_cases_list", "cases", list(_ORDER), sqlite_where=every_case, postgresql_where=every_case
+    )
     not_draft = sa.text("status != 'draft'")
     op.create_index(
         "ix_cases_merchant_list",
@@ -75,7 +78,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for name in ["ix_cases_merchant_list", *_PARTIAL_LIST_INDEXES, *_LIST_INDEXES]:
+    for name in ["ix_cases_list", "ix_cases_merchant_list", *_PARTIAL_LIST_INDEXES, *_LIST_INDEXES]:
         op.drop_index(name, "cases")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         for name, column in _REPLACED.items():
