@@ -340,3 +340,36 @@ def test_the_merchant_asks_for_evidence_and_the_request_is_on_the_record(
         f"/api/v1/cases/{cid}/request-evidence", json={"text": "x"}, headers=api.headers("alice")
     )
     assert by_consumer.status_code == 403
+
+
+def test_the_case_list_is_walked_by_its_next_cursor_and_a_foreign_cursor_is_a_422(
+    api: Api, world: World
+) -> None:
+    filed = set()
+    for n in range(5):
+        body = complaint_body(world, title=f"第 {n} 件")
+        answer = api.client.post("/api/v1/cases", json=body, headers=api.headers("alice"))
+        assert answer.status_code == 201, answer.text
+        filed.add(answer.json()["id"])
+    seen: list[str] = []
+    params: dict[str, Any] = {"limit": 2}
+    while True:
+        page = api.client.get("/api/v1/cases", params=params, headers=api.headers("alice"))
+        assert page.status_code == 200, page.text
+        body = page.json()
+        assert body["total"] is None
+        seen += [item["id"] for item in body["items"]]
+        if body["next"] is None:
+            break
+        params = {"limit": 2, "cursor": body["next"]}
+    assert sorted(seen) == sorted(filed)
+    refused = api.client.get(
+        "/api/v1/cases", params={"cursor": "bm90IG91cnM"}, headers=api.headers("alice")
+    )
+    assert refused.status_code == 422
+    assert "翻页链接已失效" in refused.json()["message"]
+    too_deep = api.client.get(
+        "/api/v1/cases", params={"offset": 5000}, headers=api.headers("alice")
+    )
+    assert too_deep.status_code == 422
+    assert "cursor" in too_deep.json()["message"]

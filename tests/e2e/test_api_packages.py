@@ -162,3 +162,23 @@ def test_someone_outside_the_case_gets_404(
     response = api.client.get(PACKAGE_PATH.format(case_id=cid), headers=api.headers("bob"))
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/json")
+
+
+def test_downloads_of_a_sealed_case_one_after_another_never_wait_for_a_sealing_round(
+    package_api: Api,
+    world: World,
+    services: Services,
+    writer: TransparencyLog,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each download records an export in the chain of custody. That record is not sealed into
+    the log and is not part of the package it belongs to (a package cannot hold a proof of its
+    own export without waiting a sealing round), so the next download has nothing to wait for."""
+    monkeypatch.setattr(api_packages, "SEALING_WAIT_SECONDS", 0.0)  # any wait would be a 409
+    api = package_api
+    cid = alices_case(api, world)
+    ledger.publish(services, writer)
+    url = PACKAGE_PATH.format(case_id=cid)
+    for who in ("alice", "merchant_a", "alice"):
+        response = api.client.get(url, headers=api.headers(who))
+        assert response.status_code == 200, response.text

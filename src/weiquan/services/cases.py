@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +33,8 @@ from weiquan.services.commands import CaseCommand, FileComplaint
 from weiquan.services.context import Services
 from weiquan.services.ports import (
     CaseFilter,
+    CasePosition,
+    MediatorPart,
     MerchantRecord,
     ShopRecord,
     UnitOfWork,
@@ -38,8 +42,6 @@ from weiquan.services.ports import (
 )
 
 MAX_IDEMPOTENCY_KEY = 100
-# Far beyond any real list, and well inside the 64-bit integers both databases take for OFFSET.
-MAX_OFFSET = 2**31 - 1
 # Largest group filed in one transaction: big enough to amortise a commit, small enough that
 # the last submission of a group does not wait long for the first.
 MAX_GROUP = 64
@@ -500,24 +502,108 @@ def get_case(svc: Services, case_id: str, *, principal: Principal) -> tuple[Case
         return case, uow.cases.events(case.id)
 
 
-def list_cases(
+# OFFSET pagination costs every page before it; it is kept, bounded, for clients that jump a
+# few pages ahead. Anything deeper goes through the cursor.
+MAX_OFFSET = 1000
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class CasePage:
+    """One page of a case list, and the opaque cursor of the next page (None on the last)."""
+
+    items: list[Case]
+    next_cursor: str | None
+
+
+def case_page(
     svc: Services,
     *,
     principal: Principal,
     statuses: tuple[CaseStatus, ...] = (),
     limit: int = 50,
+    cursor: str | None = None,
     offset: int = 0,
-) -> tuple[list[Case], int]:
-    if not 1 <= limit <= 200:
-        raise ValidationFailed("limit 应在 1–200 之间", field="limit")
+    part: MediatorPart = MediatorPart.ALL,
+) -> CasePage:
+    """The cases the principal may see, soonest deadline first (cases without one after them,
+    newest first), one page after ``cursor``. A page costs the same however deep and however
+    many cases there are; a cursor stays valid when cases are added."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationFailed(f"limit 应在 1–{MAX_PAGE} 之间", field="limit")
     if not 0 <= offset <= MAX_OFFSET:
-        raise ValidationFailed(f"offset 应在 0–{MAX_OFFSET} 之间", field="offset")
+        raise ValidationFailed(
+            f"offset 应在 0–{MAX_OFFSET} 之间；更深的页请用 cursor 翻页", field="offset"
+        )
+    if cursor and offset:
+        raise ValidationFailed("cursor 与 offset 只能用其一", field="cursor")
     if principal.role is Role.OPERATOR:
-        return [], 0
+        return CasePage([], None)
     scope = authz.case_scope(principal) if principal.role is not Role.ADMIN else CaseFilter()
-    scope = CaseFilter(**{**asdict(scope), "statuses": statuses, "limit": limit, "offset": offset})
+    after = decode_cursor(cursor) if cursor else None
+    # One more than the page tells whether a next page exists, without counting.
+    scope = replace(scope, statuses=statuses, limit=limit + 1, after=after, mediator_part=part)
     with svc.uow(readonly=True) as uow:
-        return uow.cases.find(scope), uow.cases.count(scope)
+        found = uow.cases.find_after_skipping(scope, offset) if offset else uow.cases.find(scope)
+    items = found[:limit]
+    more = len(found) > limit
+    return CasePage(items, encode_cursor(CasePosition.of(items[-1])) if more else None)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCount:
+    """How many cases a person may see, counted up to a bound: ``at_least`` when there are more."""
+
+    count: int
+    at_least: bool
+
+
+def count_cases(svc: Services, *, principal: Principal, cap: int = MAX_OFFSET) -> CaseCount:
+    """For a total a person reads (their data page): never more than ``cap`` index entries."""
+    if principal.role is Role.OPERATOR:
+        return CaseCount(0, at_least=False)
+    scope = authz.case_scope(principal) if principal.role is not Role.ADMIN else CaseFilter()
+    with svc.uow(readonly=True) as uow:
+        found = uow.cases.count_up_to(scope, cap)
+    return CaseCount(found, at_least=found >= cap)
+
+
+def all_cases(svc: Services, *, principal: Principal) -> list[Case]:
+    """Every case the principal may see, page by page (a personal-data export needs them all)."""
+    found: list[Case] = []
+    cursor: str | None = None
+    while True:
+        page = case_page(svc, principal=principal, limit=MAX_PAGE, cursor=cursor)
+        found += page.items
+        if page.next_cursor is None:
+            return found
+        cursor = page.next_cursor
+
+
+def encode_cursor(position: CasePosition) -> str:
+    due = position.next_due_at.isoformat() if position.next_due_at else None
+    raw = json.dumps([due, position.created_at.isoformat(), position.id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> CasePosition:
+    """The position a cursor stands for; a cursor that was not made here is refused with 422."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        due, created, case_id = json.loads(raw)
+        position = CasePosition(
+            datetime.fromisoformat(due) if due is not None else None,
+            datetime.fromisoformat(created),
+            str(case_id),
+        )
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed("翻页链接已失效，请从第一页重新开始", field="cursor") from exc
+    aware = position.created_at.tzinfo is not None and (
+        position.next_due_at is None or position.next_due_at.tzinfo is not None
+    )
+    if not aware:
+        raise ValidationFailed("翻页链接已失效，请从第一页重新开始", field="cursor")
+    return position
 
 
 def event_summary(event: CaseEvent) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -65,16 +66,40 @@ class ShopRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class CasePosition:
+    """Where a case stands in the list order: soonest ``next_due_at`` first, cases without one
+    after all others, then newest ``created_at`` first, the id breaking ties. A page of a list
+    starts after a position, so pages stay put when cases are added (keyset pagination)."""
+
+    next_due_at: datetime | None
+    created_at: datetime
+    id: str
+
+    @classmethod
+    def of(cls, case: Case) -> CasePosition:
+        return cls(case.deadlines.next_check_at, case.created_at, case.id)
+
+
+class MediatorPart(StrEnum):
+    """Which of a mediator's lists: both, their own cases, or the unassigned mediation queue."""
+
+    ALL = "all"
+    MINE = "mine"
+    WAITING = "waiting"
+
+
+@dataclass(frozen=True, slots=True)
 class CaseFilter:
     """Object-level scope plus optional narrowing; built by the authorisation policy."""
 
     consumer_id: str | None = None
     merchant_id: str | None = None
     mediator_or_queue: str | None = None  # assigned to this mediator, or unassigned in mediation
+    mediator_part: MediatorPart = MediatorPart.ALL
     region_prefix: str | None = None  # regulator: cases referred within this region
     statuses: tuple[CaseStatus, ...] = ()
     limit: int = 50
-    offset: int = 0
+    after: CasePosition | None = None  # the page starts after this case
 
 
 class UserRepository(Protocol):
@@ -113,6 +138,10 @@ class MerchantRepository(Protocol):
         ...
 
     def shops_of(self, merchant_id: str) -> list[ShopRecord]: ...
+    def shops(self, shop_ids: Sequence[str] | None = None) -> list[ShopRecord]:
+        """The shops named, in one query; all shops by name when None."""
+        ...
+
     def all(self) -> list[MerchantRecord]: ...
 
 
@@ -126,8 +155,20 @@ class CaseRepository(Protocol):
         """Writes changes and new events; raises Conflict if someone else saved meanwhile."""
         ...
 
-    def find(self, scope: CaseFilter) -> list[Case]: ...
-    def count(self, scope: CaseFilter) -> int: ...
+    def find(self, scope: CaseFilter) -> list[Case]:
+        """Up to ``scope.limit`` cases in the list order, after ``scope.after``; each statement
+        is an index seek and walk of at most ``limit`` entries, whatever the size of the scope."""
+        ...
+
+    def find_after_skipping(self, scope: CaseFilter, skip: int) -> list[Case]:
+        """``find`` from ``skip`` cases into the scope (a bounded OFFSET): the cases skipped are
+        passed over in the index, not read."""
+        ...
+
+    def count_up_to(self, scope: CaseFilter, cap: int) -> int:
+        """The number of cases in the scope, or ``cap`` if there are at least that many."""
+        ...
+
     def events(self, case_id: str) -> list[CaseEvent]: ...
     def with_open_deadlines(self, *, after: str, limit: int) -> list[Case]:
         """Open cases whose deadlines could not be computed yet, in id order from after ``after``,

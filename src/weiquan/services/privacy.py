@@ -14,7 +14,7 @@ from typing import Any
 from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.errors import NotAuthenticated, PermissionDenied
 from weiquan.services import accounts, notifications
-from weiquan.services.cases import list_cases
+from weiquan.services.cases import all_cases
 from weiquan.services.context import Services
 
 ERASED_NAME = "已注销用户"
@@ -23,11 +23,7 @@ ERASED_NAME = "已注销用户"
 def export_my_data(svc: Services, *, principal: Principal, now: datetime) -> dict[str, Any]:
     """Everything the platform holds about the person, in clear, for the person alone."""
     user = accounts.my_data(svc, principal=principal)
-    owned, _ = (
-        list_cases(svc, principal=principal, limit=200)
-        if principal.role in (Role.CONSUMER,)
-        else ([], 0)
-    )
+    owned = all_cases(svc, principal=principal) if principal.role is Role.CONSUMER else []
     return {
         "exported_at": now.isoformat(),
         "account": {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from weiquan.domain.accounts import Principal, Role
@@ -60,16 +61,23 @@ def _parties(uow: UnitOfWork, case: Case) -> CaseParties:
     )
 
 
-def shop_names(svc: Services) -> dict[str, str]:
-    """Shop id → shop name, for case lists."""
+def shop_names(svc: Services, cases: Sequence[Case]) -> dict[str, str]:
+    """Shop id → shop name for the shops of these cases, in one query."""
+    if not cases:
+        return {}
     with svc.uow(readonly=True) as uow:
-        return {s.id: s.name for m in uow.merchants.all() for s in uow.merchants.shops_of(m.id)}
+        return {s.id: s.name for s in uow.merchants.shops([c.shop_id for c in cases])}
 
 
 def merchant_directory(svc: Services) -> list[tuple[MerchantRecord, list[ShopRecord]]]:
-    """Every merchant with its shops, for the public merchant pages."""
+    """Every merchant with its shops, for the public merchant pages (two queries in all)."""
     with svc.uow(readonly=True) as uow:
-        return [(m, uow.merchants.shops_of(m.id)) for m in uow.merchants.all()]
+        merchants = uow.merchants.all()
+        shops = uow.merchants.shops()
+    by_merchant: dict[str, list[ShopRecord]] = {m.id: [] for m in merchants}
+    for shop in shops:
+        by_merchant.setdefault(shop.merchant_id, []).append(shop)
+    return [(m, by_merchant[m.id]) for m in merchants]
 
 
 def active_mediators(svc: Services) -> list[tuple[str, str]]:
@@ -112,17 +120,20 @@ def merchant_profile(svc: Services, merchant_id: str, *, reviews: int = 50) -> M
 
 
 def reviewable_cases(svc: Services, merchant_id: str, *, principal: Principal) -> list[Case]:
-    """The consumer's own complaints against this merchant that have no review from them yet."""
+    """The consumer's own complaints against this merchant (among their first 200 by deadline)
+    that have no review from them yet: one list read and one review query, whatever the count."""
     if principal.role is not Role.CONSUMER:
         return []
-    cases, _ = case_service.list_cases(svc, principal=principal, limit=200)
-    mine = [c for c in cases if c.merchant_id == merchant_id and c.status is not CaseStatus.DRAFT]
+    page = case_service.case_page(svc, principal=principal, limit=case_service.MAX_PAGE)
+    mine = [
+        c for c in page.items if c.merchant_id == merchant_id and c.status is not CaseStatus.DRAFT
+    ]
     with svc.uow(readonly=True) as uow:
-        return [
-            c
-            for c in mine
-            if not uow.reviews.find(case_id=c.id, author_id=principal.user_id, limit=1)
-        ]
+        reviews = uow.reviews.find_among(
+            "case_id", [c.id for c in mine], author_id=principal.user_id
+        )
+    reviewed = {review.case_id for review in reviews}
+    return [c for c in mine if c.id not in reviewed]
 
 
 def display_names(svc: Services, user_ids: set[str]) -> dict[str, str]:

@@ -216,14 +216,26 @@ def list_cases(
     svc: ServicesDep,
     status: Annotated[list[CaseStatus] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=case_service.MAX_OFFSET)] = 0,
+    cursor: Annotated[
+        str | None, Query(max_length=400, description="`next` of the previous page")
+    ] = None,
+    offset: Annotated[
+        int, Query(ge=0, description=f"at most {case_service.MAX_OFFSET}; deeper pages by cursor")
+    ] = 0,
 ) -> CaseListOut:
-    """Cases you may see, soonest deadline first."""
-    items, total = case_service.list_cases(
-        svc, principal=principal, statuses=tuple(status or ()), limit=limit, offset=offset
+    """Cases you may see, soonest deadline first (then those without one, newest first), a page
+    at a time: follow `next` as `cursor` until it is null. Pages stay put as cases are added."""
+    page = case_service.case_page(
+        svc,
+        principal=principal,
+        statuses=tuple(status or ()),
+        limit=limit,
+        cursor=cursor,
+        offset=offset,
     )
     return CaseListOut(
-        total=total, items=[case_out(c, _allowed(c.status, principal)) for c in items]
+        items=[case_out(c, _allowed(c.status, principal)) for c in page.items],
+        next=page.next_cursor,
     )
 
 

@@ -153,8 +153,14 @@ class CaseOut(BaseModel):
 
 
 class CaseListOut(BaseModel):
-    total: int
+    # Counting every visible case on every page was the cost of the whole list again; the
+    # field stays for existing clients and is null. Walk the pages with ``next``.
+    total: int | None = None
     items: list[CaseOut]
+    next: str | None = Field(
+        default=None,
+        description="Opaque cursor of the next page (pass it as `cursor`); null on the last page.",
+    )
 
 
 class EventOut(BaseModel):

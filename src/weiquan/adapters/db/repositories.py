@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from weiquan.adapters.crypto import FieldCipher
+from weiquan.adapters.db import case_lists
 from weiquan.adapters.db import tables as t
 from weiquan.domain.accounts import Actor, Role
 from weiquan.domain.cases import (
@@ -229,6 +231,13 @@ class SqlMerchantRepository:
         )
         return [_shop(r._mapping) for r in rows]
 
+    def shops(self, shop_ids: Sequence[str] | None = None) -> list[ShopRecord]:
+        if shop_ids is None:
+            query = sa.select(t.shops).order_by(t.shops.c.name)
+        else:  # looked up by key; the caller maps them, so no order (and no sort)
+            query = sa.select(t.shops).where(t.shops.c.id.in_(sorted(set(shop_ids))))
+        return [_shop(r._mapping) for r in self._conn.execute(query)]
+
 
 def _merchant(row: Mapping[str, Any]) -> MerchantRecord:
     return MerchantRecord(
@@ -358,6 +367,7 @@ class SqlCaseRepository:
             _UPDATE_CASE,
             {
                 **_case_columns(case),
+                **_referral_columns(case),
                 "version": case.version + 1,
                 "b_id": case.id,
                 "b_version": case.version,
@@ -370,18 +380,14 @@ class SqlCaseRepository:
         case.new_events.clear()
 
     def find(self, scope: CaseFilter) -> list[Case]:
-        query = (
-            sa.select(t.cases)
-            .where(*_scope_clauses(scope))
-            .order_by(t.cases.c.next_due_at.asc().nulls_last(), t.cases.c.created_at.desc())
-            .limit(scope.limit)
-            .offset(scope.offset)
-        )
-        return self._hydrate([r._mapping for r in self._conn.execute(query)])
+        return self._hydrate(list(case_lists.read_page(self._conn, scope)))
 
-    def count(self, scope: CaseFilter) -> int:
-        query = sa.select(sa.func.count()).select_from(t.cases).where(*_scope_clauses(scope))
-        return int(self._conn.execute(query).scalar_one())
+    def find_after_skipping(self, scope: CaseFilter, skip: int) -> list[Case]:
+        after = case_lists.position_after(self._conn, scope, skip)
+        return [] if after is None else self.find(replace(scope, after=after))
+
+    def count_up_to(self, scope: CaseFilter, cap: int) -> int:
+        return case_lists.count_up_to(self._conn, scope, cap)
 
     def events(self, case_id: str) -> list[CaseEvent]:
         rows = self._conn.execute(
@@ -404,7 +410,7 @@ class SqlCaseRepository:
     def claim_due(self, now: datetime, *, limit: int) -> list[Case]:
         query = (
             sa.select(t.cases)
-            .where(t.cases.c.next_due_at <= now)
+            .where(t.cases.c.next_due_at <= now, t.EVERY_CASE)  # the words of ix_cases_list
             .order_by(t.cases.c.next_due_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -449,39 +455,30 @@ class SqlCaseRepository:
         ids = [r["id"] for r in rows]
         offers_by_case: dict[str, list[Offer]] = {case_id: [] for case_id in ids}
         offer_rows = self._conn.execute(
-            sa.select(t.offers).where(t.offers.c.case_id.in_(ids)).order_by(t.offers.c.position)
+            sa.select(t.offers)
+            .where(t.offers.c.case_id.in_(ids))
+            # In the order of uq_offers_case_position, so neither database sorts a page's offers.
+            .order_by(t.offers.c.case_id, t.offers.c.position)
         )
         for r in offer_rows:
             offers_by_case[r.case_id].append(_offer(r._mapping))
         return [_case(r, offers_by_case[r["id"]]) for r in rows]
 
 
-def _scope_clauses(scope: CaseFilter) -> list[sa.ColumnElement[bool]]:
-    c = t.cases.c
-    clauses: list[sa.ColumnElement[bool]] = []
-    if scope.consumer_id is not None:
-        clauses.append(c.consumer_id == scope.consumer_id)
-    if scope.merchant_id is not None:
-        clauses.append(c.merchant_id == scope.merchant_id)
-        clauses.append(c.status != CaseStatus.DRAFT.value)
-    if scope.mediator_or_queue is not None:
-        clauses.append(
-            sa.or_(
-                c.mediator_id == scope.mediator_or_queue,
-                sa.and_(c.mediator_id.is_(None), c.status == CaseStatus.MEDIATION.value),
-            )
-        )
-    if scope.region_prefix is not None:
-        clauses.append(c.region_code.startswith(scope.region_prefix, autoescape=True))
-        clauses.append(c.status.in_([CaseStatus.REFERRED.value, CaseStatus.CLOSED.value]))
-        clauses.append(
-            sa.exists().where(
-                t.case_events.c.case_id == c.id, t.case_events.c.action == Action.REFER.value
-            )
-        )
-    if scope.statuses:
-        clauses.append(c.status.in_([s.value for s in scope.statuses]))
-    return clauses
+def _referral_columns(case: Case) -> dict[str, Any]:
+    """The referral region at each level, written once, when the case is referred: the
+    regulator's list is read through them (``case_lists``)."""
+    if not any(event.action is Action.REFER for event in case.new_events):
+        return {}
+    return referral_region(case.region_code)
+
+
+def referral_region(region_code: str) -> dict[str, str]:
+    return {
+        "referred_province": region_code[:2],
+        "referred_city": region_code[:4],
+        "referred_district": region_code,
+    }
 
 
 def _case_columns(case: Case) -> dict[str, Any]:

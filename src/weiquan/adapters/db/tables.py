@@ -7,6 +7,7 @@ translate rows to domain dataclasses and back.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -109,8 +110,8 @@ cases = sa.Table(
     metadata,
     sa.Column("id", ID, primary_key=True),
     sa.Column("number", sa.String(32), nullable=False, unique=True),
-    sa.Column("consumer_id", ID, sa.ForeignKey("users.id"), nullable=False, index=True),
-    sa.Column("merchant_id", ID, sa.ForeignKey("merchants.id"), nullable=False, index=True),
+    sa.Column("consumer_id", ID, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("merchant_id", ID, sa.ForeignKey("merchants.id"), nullable=False),
     sa.Column("shop_id", ID, sa.ForeignKey("shops.id"), nullable=False),
     sa.Column("filed_by_id", ID, sa.ForeignKey("users.id"), nullable=True),
     sa.Column("channel", sa.String(10), nullable=False),
@@ -122,9 +123,9 @@ cases = sa.Table(
     sa.Column("purpose", sa.String(10), nullable=False),
     sa.Column("noticed_on", sa.Date, nullable=True),
     sa.Column("handled_elsewhere", sa.Boolean, nullable=False),
-    sa.Column("region_code", sa.String(6), nullable=False, index=True),
-    sa.Column("status", sa.String(20), nullable=False, index=True),
-    sa.Column("mediator_id", ID, sa.ForeignKey("users.id"), nullable=True, index=True),
+    sa.Column("region_code", sa.String(6), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("mediator_id", ID, sa.ForeignKey("users.id"), nullable=True),
     sa.Column("inadmissible_ground", sa.String(30), nullable=True),
     sa.Column("rating", sa.Integer, nullable=True),
     sa.Column("merchant_replied_at", UtcDateTime, nullable=True),
@@ -132,8 +133,9 @@ cases = sa.Table(
     sa.Column("negotiation_due_at", UtcDateTime, nullable=True),
     sa.Column("mediation_due_at", UtcDateTime, nullable=True),
     sa.Column("fulfilment_due_at", UtcDateTime, nullable=True),
-    # The earliest instant at which the worker has something to do; indexed for the sweep.
-    sa.Column("next_due_at", UtcDateTime, nullable=True, index=True),
+    # The earliest instant at which the worker has something to do: the sweep reads it, and
+    # every case list is ordered by it (soonest first).
+    sa.Column("next_due_at", UtcDateTime, nullable=True),
     sa.Column("deadline_note", sa.Text, nullable=False, server_default=""),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("submitted_at", UtcDateTime, nullable=True),
@@ -141,7 +143,60 @@ cases = sa.Table(
     sa.Column("closed_at", UtcDateTime, nullable=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("last_seq", sa.Integer, nullable=False),
+    # The merchant's region at referral, at each GB/T 2260 level, so that a regulator's list is
+    # an equality on one indexed column rather than a prefix range (which loses the order).
+    # NULL for every case never referred.
+    sa.Column("referred_province", sa.String(2), nullable=True),
+    sa.Column("referred_city", sa.String(4), nullable=True),
+    sa.Column("referred_district", sa.String(6), nullable=True),
 )
+
+# Every case list is read in one order: soonest deadline first, cases without one after them,
+# newest first, the id breaking ties (LIST_ORDER). Each scope a list can have gets an index of its
+# equality columns followed by that order, so a page is a seek and a walk of `limit` entries,
+# never a sort of every matching case (tests/integration/test_query_plans.py checks each list).
+LIST_ORDER = (cases.c.next_due_at, cases.c.created_at.desc(), cases.c.id.desc())
+LIST_INDEXES: dict[str, tuple[sa.Column[Any], ...]] = {
+    "ix_cases_status_list": (cases.c.status,),  # admin's status queues
+    "ix_cases_consumer_list": (cases.c.consumer_id,),
+    "ix_cases_consumer_status_list": (cases.c.consumer_id, cases.c.status),
+    "ix_cases_merchant_status_list": (cases.c.merchant_id, cases.c.status),
+    # a mediator's own cases by status, and the unassigned queue (mediator_id IS NULL, status)
+    "ix_cases_mediator_status_list": (cases.c.mediator_id, cases.c.status),
+}
+# The list of all cases (admin) and the worker's sweep by next_due_at. Every case has a number,
+# so EVERY_CASE selects them all; the statements meant for this index say it, and no scoped list
+# does, so no planner can walk it for a scoped list and filter everything else out. PostgreSQL
+# did at a million cases: a merchant's negotiation queue read 500,000 entries to find none.
+EVERY_CASE = cases.c.number.is_not(None)
+sa.Index("ix_cases_list", *LIST_ORDER, sqlite_where=EVERY_CASE, postgresql_where=EVERY_CASE)
+# A merchant never sees a consumer's draft. The condition is written as SQL text so that the
+# list query carries the very same words and both databases see that the partial index applies.
+NOT_DRAFT = cases.c.status != sa.text("'draft'")
+sa.Index(
+    "ix_cases_merchant_list",
+    cases.c.merchant_id,
+    *LIST_ORDER,
+    sqlite_where=NOT_DRAFT,
+    postgresql_where=NOT_DRAFT,
+)
+# Lists over a column that is NULL for most cases: partial indexes hold only the others.
+PARTIAL_LIST_INDEXES: dict[str, sa.Column[Any]] = {
+    "ix_cases_mediator_list": cases.c.mediator_id,
+    "ix_cases_referred_province_list": cases.c.referred_province,
+    "ix_cases_referred_city_list": cases.c.referred_city,
+    "ix_cases_referred_district_list": cases.c.referred_district,
+}
+for _name, _scope in LIST_INDEXES.items():
+    sa.Index(_name, *_scope, *LIST_ORDER)
+for _name, _column in PARTIAL_LIST_INDEXES.items():
+    sa.Index(
+        _name,
+        _column,
+        *LIST_ORDER,
+        sqlite_where=_column.is_not(None),
+        postgresql_where=_column.is_not(None),
+    )
 
 # Cases whose deadlines were left open for lack of calendar data: the worker revisits them when
 # the calendar grows, through an index of their own rather than a scan of every case. The query

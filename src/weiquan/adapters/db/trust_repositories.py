@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Any, Generic, TypeVar
@@ -142,6 +143,14 @@ class SqlTrustRecordRepository(Generic[T]):
         query = query.order_by(self._table.c.updated_at.desc(), self._table.c.id)
         rows = self._conn.execute(query.limit(limit).offset(offset)).mappings()
         return [self._record(row) for row in rows]
+
+    def find_among(self, name: str, values: Sequence[str], **where: str) -> list[T]:
+        if not values:
+            return []
+        query = sa.select(self._table).where(self._table.c[name].in_(list(values)))
+        for column, value in where.items():
+            query = query.where(self._table.c[column] == value)
+        return [self._record(row) for row in self._conn.execute(query).mappings()]
 
     def find_in_region(self, region_prefix: str, *, limit: int, offset: int) -> list[T]:
         merchants = merchants_table

@@ -46,11 +46,7 @@ def _data_page(
         }
         for s in sessions.list_mine(svc, principal=who, now=clock_of(request.app)())
     ]
-    cases, total = (
-        case_service.list_cases(svc, principal=who, limit=200)
-        if who.role.value != "operator"
-        else ([], 0)
-    )
+    total = case_service.count_cases(svc, principal=who)
     context = {
         "erase_error": None,
         "password_error": None,
@@ -65,7 +61,6 @@ def _data_page(
         who,
         status_code=status_code,
         user=user,
-        cases=cases,
         total=total,
         **context,
     )
@@ -155,11 +150,7 @@ async def change_password(
 def export_my_data(principal: PagePrincipal, svc: ServicesDep) -> Response:
     who = require_login(principal)
     user = accounts.my_data(svc, principal=who)
-    cases, _ = (
-        case_service.list_cases(svc, principal=who, limit=200)
-        if who.role.value != "operator"
-        else ([], 0)
-    )
+    cases = case_service.all_cases(svc, principal=who)
     body = {
         "account": {
             "username": user.username,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -17,6 +18,7 @@ from weiquan.domain.lifecycle import Action, CaseStatus
 from weiquan.services import cases as case_service
 from weiquan.services import views
 from weiquan.services.context import Services
+from weiquan.services.ports import MediatorPart
 from weiquan.web.api_signals import signals_for
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.i18n import n_
@@ -55,24 +57,54 @@ def next_deadline(case: Case) -> Any:
     return getattr(case.deadlines, name) if name else None
 
 
-def by_deadline(cases: list[Case]) -> list[Case]:
-    def key(case: Case) -> tuple[int, Any]:
-        due = next_deadline(case)
-        return (0, due) if due is not None else (1, case.created_at)
-
-    return sorted(cases, key=key)
+PAGE_SIZE = 50
 
 
-def list_context(svc: Services, cases: list[Case]) -> dict[str, Any]:
-    shops = views.shop_names(svc)
-    return {"cases": by_deadline(cases), "shops": shops, "next_deadline": next_deadline}
+@dataclass(frozen=True, slots=True)
+class ListPage:
+    """One page of a case list as a page shows it, with the links to walk it."""
+
+    cases: list[Case]
+    next_page: str | None  # the link to the next page, None on the last
+    first_page: str | None  # the link back to the first page, None on the first
+
+
+def list_page(
+    request: Request,
+    svc: Services,
+    who: Principal,
+    *,
+    param: str = "after",
+    part: MediatorPart = MediatorPart.ALL,
+) -> ListPage:
+    """A page of the cases ``who`` may see, in the database's list order (soonest deadline
+    first), starting where the ``param`` query parameter says; other parameters are kept."""
+    cursor = request.query_params.get(param) or None
+    page = case_service.case_page(svc, principal=who, limit=PAGE_SIZE, cursor=cursor, part=part)
+    others = {k: v for k, v in request.query_params.items() if k != param}
+    next_page = _link(request, {**others, param: page.next_cursor}) if page.next_cursor else None
+    first_page = _link(request, others) if cursor else None
+    return ListPage(page.items, next_page, first_page)
+
+
+def _link(request: Request, params: dict[str, str]) -> str:
+    return f"{request.url.path}?{urlencode(params)}" if params else request.url.path
+
+
+def list_context(svc: Services, page: ListPage) -> dict[str, Any]:
+    return {
+        "cases": page.cases,
+        "next_page": page.next_page,
+        "first_page": page.first_page,
+        "shops": views.shop_names(svc, page.cases),
+        "next_deadline": next_deadline,
+    }
 
 
 @router.get("/cases")
 def my_cases(request: Request, principal: PagePrincipal, svc: ServicesDep, now: NowDep) -> Response:
     who = require_login(principal)
-    cases, _ = case_service.list_cases(svc, principal=who, limit=200)
-    context = list_context(svc, cases)
+    context = list_context(svc, list_page(request, svc, who))
     return render(request, "cases/list.html", who, now=now, **context)
 
 

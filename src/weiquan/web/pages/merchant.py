@@ -6,9 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from weiquan.domain.accounts import Role
-from weiquan.services import cases as case_service
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
-from weiquan.web.pages.cases import list_context
+from weiquan.web.pages.cases import list_context, list_page
 from weiquan.web.pages.common import render, require_role
 
 router = APIRouter(include_in_schema=False)
@@ -17,6 +16,5 @@ router = APIRouter(include_in_schema=False)
 @router.get("/merchant/inbox")
 def inbox(request: Request, principal: PagePrincipal, svc: ServicesDep, now: NowDep) -> Response:
     who = require_role(principal, Role.MERCHANT)
-    cases, _ = case_service.list_cases(svc, principal=who, limit=200)
-    context = list_context(svc, cases)
+    context = list_context(svc, list_page(request, svc, who))
     return render(request, "merchant/inbox.html", who, now=now, **context)

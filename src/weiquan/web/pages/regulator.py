@@ -19,7 +19,7 @@ from weiquan.services import views
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.i18n import gettext, n_
 from weiquan.web.labels import CATEGORY, STATUS, label
-from weiquan.web.pages.cases import list_context
+from weiquan.web.pages.cases import list_context, list_page
 from weiquan.web.pages.common import beijing_time, render, require_role
 
 router = APIRouter(include_in_schema=False)
@@ -31,9 +31,9 @@ def referrals(
     request: Request, principal: PagePrincipal, svc: ServicesDep, now: NowDep
 ) -> Response:
     who = _with_region(principal)
-    cases, _ = case_service.list_cases(svc, principal=who, limit=200)
-    context = list_context(svc, cases)
-    clocks = {case.id: statutory_clock(case, svc.calendar) for case in cases}
+    page = list_page(request, svc, who)
+    context = list_context(svc, page)
+    clocks = {case.id: statutory_clock(case, svc.calendar) for case in page.cases}
     context["next_deadline"] = lambda case: clocks.get(case.id)
     return render(request, "regulator/referrals.html", who, now=now, **context)
 
@@ -67,8 +67,8 @@ def statutory_clock(case: Case, calendar: WorkdayCalendar) -> datetime | None:
 @router.get("/regulator/referrals.csv")
 def export(principal: PagePrincipal, svc: ServicesDep) -> Response:
     who = _with_region(principal)
-    cases, _ = case_service.list_cases(svc, principal=who, limit=200)
-    shops = views.shop_names(svc)
+    cases = case_service.all_cases(svc, principal=who)
+    shops = views.shop_names(svc, cases)
     out = io.StringIO()
     writer = csv.writer(out)
     header = (
