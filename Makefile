@@ -51,6 +51,8 @@ $(VENDOR)/.stamp: package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
 	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts.min.js
 	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe.min.js
+	mkdir -p $(VENDOR)/swagger-ui
+	cp node_modules/swagger-ui-dist/{swagger-ui-bundle.js,swagger-ui.css,favicon-32x32.png,LICENSE} $(VENDOR)/swagger-ui/
 	touch $@
 
 # Browser tests drive Debian's Chromium; PDFs need a CJK font and pdftotext; the TSA test needs openssl.

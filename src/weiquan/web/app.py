@@ -7,7 +7,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -34,6 +35,7 @@ from weiquan.web.tlog_routes import build_tlog_router
 
 log = logging.getLogger("weiquan.web")
 STATIC = Path(__file__).parent / "static"
+SWAGGER_UI = "/static/vendor/swagger-ui"
 
 
 def create_app(
@@ -49,7 +51,7 @@ def create_app(
         description="Online dispute resolution for e-commerce: complaints, negotiation, "
         "mediation, referral. All money is integer fen; all times are ISO 8601 with a zone.",
         openapi_url="/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served below from the vendored Swagger UI, so it works offline
         redoc_url=None,
         lifespan=lifespan_for(context),  # type: ignore[arg-type]
     )
@@ -82,6 +84,17 @@ def create_app(
     app.include_router(build_tlog_router(lambda: app.state.log_holder.get()))  # noqa: PLW0108
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        """Swagger UI from the package's own copy (`make assets`), never from a CDN."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Weiquan 维权 API",
+            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
+        )
 
     @app.get("/healthz", tags=["operations"])
     def healthz(request: Request) -> JSONResponse:
