@@ -17,6 +17,7 @@ from weiquan.domain.accounts import Principal
 from weiquan.domain.errors import DomainError
 from weiquan.services import accounts
 from weiquan.web.i18n import n_
+from weiquan.web.messages import in_page_language
 
 log = logging.getLogger("weiquan.web")
 
@@ -105,8 +106,9 @@ async def error_page(request: Request, status: int, message: str) -> Response:
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"/login?next={target}", status_code=303)
     principal = await _page_principal(request)
+    shown = in_page_language(message, status)
     return render(
-        request, "error.html", principal, status_code=status, status=status, message=message
+        request, "error.html", principal, status_code=status, status=status, message=shown
     )
 
 
@@ -123,10 +125,9 @@ def install(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = field_errors(exc.errors())
         if wants_page(request):
+            # A page names no field: the person sees a sentence, not the request's structure.
             first_error = errors[0] if errors else {"field": "", "message": "无效的请求"}
-            return await error_page(
-                request, 422, f"{first_error['field']}: {first_error['message']}"
-            )
+            return await error_page(request, 422, first_error["message"])
         return JSONResponse(validation_body(errors), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

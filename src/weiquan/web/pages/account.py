@@ -15,6 +15,7 @@ from weiquan.services import accounts, privacy
 from weiquan.services import cases as case_service
 from weiquan.services.context import Services
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
+from weiquan.web.messages import page_message
 from weiquan.web.pages.common import render, require_login
 from weiquan.web.security import require_csrf
 
@@ -63,7 +64,7 @@ async def erase_my_data(
         )
     except (NotAuthenticated, PermissionDenied) as exc:
         return await run_in_threadpool(
-            _data_page, request, svc, who, status_code=422, erase_error=exc.message
+            _data_page, request, svc, who, status_code=422, erase_error=page_message(exc)
         )
     request.session.clear()
     return render(request, "account/erased.html", None)

@@ -11,6 +11,7 @@ from weiquan.domain.lifecycle import Action, allowed_actions
 from weiquan.domain.money import yuan_to_fen
 from weiquan.services.commands import CaseCommand
 from weiquan.web.i18n import gettext
+from weiquan.web.messages import too_long
 
 # Form name → lifecycle action. "accept"/"reject" resolve to the settlement actions in the service
 # when the open offer is a mediator's proposal.
@@ -87,10 +88,18 @@ def _offer_forms(case: Case, principal: Principal, names: list[str]) -> list[str
     return names
 
 
+# The longest text each field takes; longer is refused with the count, never cut.
+TEXT_LIMITS = {"text": 5_000, "reason": 5_000, "note": 500}
+
+
 def to_command(case_id: str, form: ActionForm, offer_id: str) -> CaseCommand:
     action = FORM_ACTIONS.get(form.action)
     if action is None:
         raise ValidationFailed(gettext("不认识的操作"), field="action")
+    for name, limit in TEXT_LIMITS.items():
+        problem = too_long(getattr(form, name).strip(), limit)
+        if problem:
+            raise ValidationFailed(problem, field=name)
     terms: tuple[Claim, ...] = ()
     if form.action in ("offer", "propose"):
         terms = (_term(form),)
@@ -115,7 +124,7 @@ def _term(form: ActionForm) -> Claim:
     amount = yuan_to_fen(form.amount, field="amount") if form.amount.strip() else None
     if kind in (ClaimKind.REFUND, ClaimKind.COMPENSATION) and amount is None:
         raise ValidationFailed(gettext("退款或赔偿须写明金额"), field="amount")
-    return Claim(kind, amount, form.note.strip()[:500])
+    return Claim(kind, amount, form.note.strip())
 
 
 def _days(text: str) -> int:

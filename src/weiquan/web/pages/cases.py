@@ -20,6 +20,7 @@ from weiquan.services.context import Services
 from weiquan.web.api_signals import signals_for
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.i18n import n_
+from weiquan.web.messages import page_message
 from weiquan.web.pages.case_actions import FIELD_INPUTS, ActionForm, to_command, visible_forms
 from weiquan.web.pages.case_findings import case_findings
 from weiquan.web.pages.common import is_htmx, redirect, render, require_login
@@ -165,7 +166,7 @@ async def case_action(
 
 def _form_values(raw: dict[str, str]) -> ActionForm:
     names = {f.name for f in fields(ActionForm)}
-    return ActionForm(**{k: v[:5000] for k, v in raw.items() if k in names})
+    return ActionForm(**{k: v for k, v in raw.items() if k in names})
 
 
 def _act(
@@ -183,7 +184,7 @@ def _act(
         error = {
             "action": values.action,
             "field": FIELD_INPUTS.get(exc.field or "", ""),
-            "message": exc.message,
+            "message": page_message(exc),
         }
         context = _case_context(svc, case_id, who, now, form_error=error, values=values)
         # htmx swaps the re-rendered panel in place; a plain form post gets the page with 422.

@@ -18,6 +18,7 @@ from weiquan.domain.errors import DomainError, NotAuthenticated, NotFound
 from weiquan.domain.money import format_fen
 from weiquan.web import labels
 from weiquan.web.i18n import HTML_LANG, current_locale, gettext, ngettext
+from weiquan.web.messages import page_message
 from weiquan.web.security import csrf_token
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -113,7 +114,7 @@ def form_error(exc: DomainError, *, default_field: str = "") -> dict[str, str]:
     to the error page, so a page never hints that someone else's record exists."""
     if exc.http_status == 404:
         raise exc
-    return {"field": exc.field or default_field, "message": exc.message}
+    return {"field": exc.field or default_field, "message": page_message(exc)}
 
 
 def is_htmx(request: Request) -> bool:

@@ -31,6 +31,7 @@ from weiquan.services.rules import assess_claims, assess_facts
 from weiquan.web.api_rules import rules_calendar
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.i18n import gettext
+from weiquan.web.messages import page_message
 from weiquan.web.pages import complaint_evidence
 from weiquan.web.pages.common import is_htmx, redirect, render, require_role
 from weiquan.web.pages.complaint_form import (
@@ -38,7 +39,7 @@ from weiquan.web.pages.complaint_form import (
     GOODS_KINDS,
     ComplaintForm,
     claims_body,
-    missing_fields,
+    form_errors,
     rules_facts,
     to_command,
 )
@@ -64,7 +65,7 @@ def _findings(request: Request, form: ComplaintForm, now: Any) -> dict[str, Any]
             return {"result": assess_facts(facts, calendar=calendar), "error": None}
         return {"result": assess_claims(body, calendar=calendar), "error": None}
     except DomainError as exc:
-        return {"result": None, "error": exc.message}
+        return {"result": None, "error": page_message(exc)}
 
 
 def _civility(form: ComplaintForm) -> Any:
@@ -159,9 +160,9 @@ def _submit(
     form = ComplaintForm.from_raw(raw)
     step = raw.get("step", "review")
     shops = {s[0]: s[2] for s in _shops(svc)}
-    missing = missing_fields(form, hotline=hotline)
-    if missing:
-        return _form_with_errors(request, svc, who, now, form, missing, hotline=hotline)
+    errors = form_errors(form, china_date(now), hotline=hotline)
+    if errors:
+        return _form_with_errors(request, svc, who, now, form, errors, hotline=hotline)
     try:
         cmd = to_command(form, platform=shops.get(form.shop_id, ""), hotline=hotline)
         if step == "submit":
@@ -171,9 +172,9 @@ def _submit(
                 complaint_evidence.attach_all(svc, request.session, who, now, case.id)
             return redirect(f"/cases/{case.id}" if not hotline else f"/hotline/filed/{case.number}")
     except DomainError as exc:
-        field = FIELD_INPUTS.get(exc.field or "", exc.field or "form")
+        field = FIELD_INPUTS.get(exc.field or "", "form")
         return _form_with_errors(
-            request, svc, who, now, form, {field: exc.message}, hotline=hotline
+            request, svc, who, now, form, {field: page_message(exc)}, hotline=hotline
         )
     template = "complaints/review.html" if step == "review" else "complaints/new.html"
     context = _form_context(
@@ -201,7 +202,7 @@ def _screenshot(
         staged = evidence_service.stage_file(svc, [image])
     except DomainError as exc:
         return _form_with_errors(
-            request, svc, who, now, form, {"screenshot": exc.message}, hotline=False
+            request, svc, who, now, form, {"screenshot": page_message(exc)}, hotline=False
         )
     # Kept until the complaint is filed, when the consumer may attach it as evidence; the signed
     # session cookie holds the reference, so a form field cannot point at someone else's file.

@@ -22,6 +22,7 @@ from weiquan.services.context import Services
 from weiquan.web import api_packages
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.i18n import gettext, n_
+from weiquan.web.messages import page_message
 from weiquan.web.pages.common import require_login
 
 router = APIRouter(include_in_schema=False)
@@ -109,7 +110,7 @@ def store_upload(
     except DomainError as exc:
         if exc.http_status == 404:
             raise
-        return values, exc.message
+        return values, page_message(exc)
     return values, None
 
 

@@ -19,6 +19,7 @@ from weiquan.services import trust_reports, trust_reviews, views
 from weiquan.services.context import Services
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.i18n import gettext, n_
+from weiquan.web.messages import page_message
 from weiquan.web.pages.common import form_error, redirect, render, require_role
 from weiquan.web.security import require_csrf
 
@@ -315,7 +316,7 @@ def _report(
     except DomainError as exc:
         if exc.http_status == 404:
             raise
-        errors = {exc.field if exc.field in names else "form": exc.message}
+        errors = {exc.field if exc.field in names else "form": page_message(exc)}
         context = _report_form_context(svc, merchant_id, who, errors=errors, values=values)
         return render(request, "trust/report_form.html", who, status_code=422, **context)
     context = {

@@ -1,0 +1,59 @@
+"""How a page shows an error the domain raised: in the page's language, and only in it.
+
+The domain words its errors in Chinese, for logs, the CLI and the API. The ones a person can meet
+on a page are listed here for the message extractor, so the English catalogue translates them. An
+error without an English entry is never shown in Chinese on an English page: it reads as a
+general sentence for its kind instead, so no page ever mixes languages.
+"""
+
+from __future__ import annotations
+
+import re
+
+from weiquan.domain.errors import DomainError
+from weiquan.web.i18n import current_locale, gettext, n_
+
+# Domain messages that pages show; tests check the domain's wording has not drifted from these.
+DOMAIN_MESSAGES = (
+    n_("金额不能是负数"),
+    n_("金额超出合理范围（上限 1 亿元）"),
+    n_("无法识别的金额，请只填数字，例如 299.50"),
+    n_("金额必须大于 0"),
+    n_("签收时间不能早于下单时间"),
+    n_("知道权益受损的日期不能晚于今天"),
+    n_("不能为空"),
+    n_("含有不可见的控制字符"),
+    n_("文件是空的"),
+    n_("无法识别的图片，请上传 PNG、JPEG 或 WebP 格式的订单截图"),
+)
+# The sentence for an error without a translation, by HTTP status.
+FALLBACK = {
+    401: n_("请先登录"),
+    403: n_("您没有权限进行这项操作"),
+    404: n_("找不到该页面"),
+    409: n_("这项操作与案件当前的状态不符，请刷新页面后再试"),
+    422: n_("这一项填写得不对，请检查后再提交"),
+}
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def page_message(error: DomainError) -> str:
+    """The error's message in the page's language."""
+    return in_page_language(error.message, error.http_status)
+
+
+def in_page_language(message: str, status: int = 422) -> str:
+    translated = gettext(message)
+    if current_locale() != "en" or not _CJK.search(translated):
+        return translated
+    return gettext(FALLBACK.get(status, n_("无法完成这项操作，请检查后再试")))
+
+
+def too_long(text: str, limit: int) -> str | None:
+    """Refused with the count, rather than cut: a person must know their text did not fit."""
+    if len(text) <= limit:
+        return None
+    return gettext("最多 %(limit)s 字，现在有 %(count)s 字，请删减后再提交") % {
+        "limit": limit,
+        "count": len(text),
+    }
