@@ -343,7 +343,14 @@ def request_evidence(case: Case, *, actor: Actor, at: datetime, text: str) -> No
     )
 
 
+ALREADY_RATED = "本案已经评价过，每个案件只能评价一次"
+
+
 def rate(case: Case, *, actor: Actor, at: datetime, stars: int, comment: str) -> None:
+    """The consumer's one rating of how the case was handled; it is what the merchant's grade
+    counts under satisfaction, so a second one would silently replace a counted rating."""
+    if case.rating is not None:
+        raise Conflict(ALREADY_RATED, field="stars")
     if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
         raise ValidationFailed("评分应为 1 到 5 的整数", field="stars")
     require_text(comment, field="comment", limit=1_000, required=False)

@@ -25,6 +25,7 @@ DOMAIN_MESSAGES = (
     n_("含有不可见的控制字符"),
     n_("文件是空的"),
     n_("无法识别的图片，请上传 PNG、JPEG 或 WebP 格式的订单截图"),
+    n_("本案已经评价过，每个案件只能评价一次"),
 )
 # The sentence for an error without a translation, by HTTP status.
 FALLBACK = {

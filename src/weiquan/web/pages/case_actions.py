@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.cases import Case, Claim, ClaimKind, OfferKind
 from weiquan.domain.errors import ValidationFailed
-from weiquan.domain.lifecycle import Action, allowed_actions
+from weiquan.domain.lifecycle import Action, CaseStatus, allowed_actions, target_status
 from weiquan.domain.money import yuan_to_fen
 from weiquan.services.commands import CaseCommand
 from weiquan.web.i18n import gettext
@@ -72,8 +72,24 @@ def visible_forms(case: Case, principal: Principal) -> list[str]:
         allowed &= {Action.ASSIGN_MEDIATOR}
     elif principal.role is Role.MEDIATOR:
         allowed.discard(Action.ASSIGN_MEDIATOR)
+    if case.rating is not None:  # rated once; the rating is shown on the case instead
+        allowed.discard(Action.RATE)
     names = [n for n in _ORDER if FORM_ACTIONS[n] in allowed]
     return _offer_forms(case, principal, names)
+
+
+def reject_leads_to(case: Case) -> str | None:
+    """What rejecting the open offer will do, said before the click: from negotiation the case
+    moves on to mediation, which the person may not expect of a plain "no"."""
+    offer = case.open_offer
+    if offer is None or offer.kind is OfferKind.PROPOSAL:
+        return None
+    target = target_status(case.status, Action.REJECT_OFFER)
+    if target is CaseStatus.MEDIATION and case.status is not CaseStatus.MEDIATION:
+        return gettext(
+            "拒绝后，协商即告结束，本案将转入平台调解：由调解员介入，双方可继续提出方案。"
+        )
+    return None
 
 
 def _offer_forms(case: Case, principal: Principal, names: list[str]) -> list[str]:
@@ -96,7 +112,8 @@ def to_command(case_id: str, form: ActionForm, offer_id: str) -> CaseCommand:
     action = FORM_ACTIONS.get(form.action)
     if action is None:
         raise ValidationFailed(gettext("不认识的操作"), field="action")
-    for name, limit in TEXT_LIMITS.items():
+    limits = {**TEXT_LIMITS, "text": 1_000} if form.action == "rate" else TEXT_LIMITS
+    for name, limit in limits.items():
         problem = too_long(getattr(form, name).strip(), limit)
         if problem:
             raise ValidationFailed(problem, field=name)

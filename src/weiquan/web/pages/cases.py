@@ -21,7 +21,13 @@ from weiquan.web.api_signals import signals_for
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.i18n import n_
 from weiquan.web.messages import page_message
-from weiquan.web.pages.case_actions import FIELD_INPUTS, ActionForm, to_command, visible_forms
+from weiquan.web.pages.case_actions import (
+    FIELD_INPUTS,
+    ActionForm,
+    reject_leads_to,
+    to_command,
+    visible_forms,
+)
 from weiquan.web.pages.case_findings import case_findings
 from weiquan.web.pages.common import is_htmx, redirect, render, require_login
 from weiquan.web.pages.documents import agreement_available
@@ -88,6 +94,8 @@ def _case_context(
         "case": view.case,
         "now": now,
         "forms": visible_forms(view.case, principal),
+        "reject_leads_to": reject_leads_to(view.case),
+        "rating": _rating(view.events),
         "deadline_labels": DEADLINE_LABELS,
         "show_phone_in_full": principal.role is Role.CONSUMER,
         "agreement_ready": agreement_available(view.case),
@@ -98,6 +106,19 @@ def _case_context(
         **evidence_context(svc, view.case, principal),
         **extra,
     }
+
+
+def _rating(events: Any) -> dict[str, Any] | None:
+    """The consumer's rating of the case (there is at most one), as the case page shows it."""
+    for event in events:
+        if event.action is Action.RATE:
+            payload = event.payload
+            return {
+                "stars": int(payload["stars"]),
+                "comment": payload.get("comment", ""),
+                "at": event.at,
+            }
+    return None
 
 
 def _integrity(svc: Services, case_id: str, principal: Principal) -> Any:

@@ -7,9 +7,11 @@ from fastapi.responses import Response
 
 from weiquan.domain.accounts import Role
 from weiquan.services import cases as case_service
+from weiquan.services import views
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.pages.cases import list_context
 from weiquan.web.pages.common import render, require_role
+from weiquan.web.pages.grade_text import grade_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -19,4 +21,10 @@ def inbox(request: Request, principal: PagePrincipal, svc: ServicesDep, now: Now
     who = require_role(principal, Role.MERCHANT)
     cases, _ = case_service.list_cases(svc, principal=who, limit=200)
     context = list_context(svc, cases)
-    return render(request, "merchant/inbox.html", who, now=now, **context)
+    grade = views.merchant_profile(svc, who.merchant_id).grade.grade if who.merchant_id else None
+    if grade is None:  # an admin looking at the inbox has no shop of their own
+        return render(request, "merchant/inbox.html", who, now=now, grade=None, **context)
+    shown = grade_text(grade)
+    return render(
+        request, "merchant/inbox.html", who, now=now, grade=grade, grade_text=shown, **context
+    )

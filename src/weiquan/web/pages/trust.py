@@ -14,22 +14,17 @@ from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.errors import DomainError, NotFound, ValidationFailed
 from weiquan.domain.trust import reports as rp
 from weiquan.domain.trust import reviews as rv
-from weiquan.domain.trust.grade import Grade
 from weiquan.services import trust_reports, trust_reviews, views
 from weiquan.services.context import Services
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.i18n import gettext, n_
 from weiquan.web.messages import page_message
 from weiquan.web.pages.common import form_error, redirect, render, require_role
+from weiquan.web.pages.grade_text import GRADE_LABELS, grade_text
 from weiquan.web.security import require_csrf
 
 router = APIRouter(include_in_schema=False)
 
-GRADE_LABELS = {
-    Grade.RECOMMENDED: n_("建议下单"),
-    Grade.CAUTION: n_("谨慎下单"),
-    Grade.NOT_RECOMMENDED: n_("不建议下单"),
-}
 VETTING_LABELS = {
     "unvetted": n_("未认证"),
     "pending": n_("认证审核中"),
@@ -88,7 +83,7 @@ def _merchant_context(
         "merchant": profile.merchant,
         "shops": profile.shops,
         "grade": profile.grade.grade,
-        "grade_label": _label(GRADE_LABELS, profile.grade.grade.grade),
+        "grade_text": grade_text(profile.grade.grade),
         "history": profile.grade.history,
         "history_label": lambda g: _label(GRADE_LABELS, g),
         "vetting_label": _label(VETTING_LABELS, profile.vetting_status),
