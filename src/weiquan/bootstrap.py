@@ -14,7 +14,7 @@ from weiquan.adapters.blobstore import FilesystemBlobStore
 from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, RandomIds
 from weiquan.adapters.db.engine import create_engine
 from weiquan.adapters.db.unit_of_work import SqlUnitOfWorkFactory
-from weiquan.adapters.holiday_calendar import YearFilesCalendar
+from weiquan.adapters.holiday_calendar import YearFilesCalendar, install_year_file
 from weiquan.adapters.tlog.keys import KeyStore
 from weiquan.adapters.tlog.log import TransparencyLog
 from weiquan.adapters.tlog.timestamping import HttpTimestampAuthority
@@ -43,6 +43,14 @@ def reload_calendar(app: App) -> bool:
     first, last = app.year_files.covered_years()
     logging.getLogger("weiquan.calendar").info("working-day calendar now covers %d–%d", first, last)
     return True
+
+
+def load_holiday_year(app: App, content: bytes) -> int:
+    """Adds a published year's holiday arrangement (holiday-cn JSON) to the year folder and takes
+    it up in this process at once; other processes and the worker follow on their own clocks."""
+    year = install_year_file(content, app.settings.data_dir / "holidays")
+    reload_calendar(app)
+    return year
 
 
 def policy_from(settings: Settings) -> DeadlinePolicy:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from weiquan.domain.errors import DomainError
+from weiquan.domain.errors import DomainError, TooLong
 from weiquan.web.i18n import current_locale, gettext, n_
 
 # Domain messages that pages show; tests check the domain's wording has not drifted from these.
@@ -40,6 +40,8 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 def page_message(error: DomainError) -> str:
     """The error's message in the page's language."""
+    if isinstance(error, TooLong):
+        return too_long_text(error.limit, error.count)
     return in_page_language(error.message, error.http_status)
 
 
@@ -52,9 +54,11 @@ def in_page_language(message: str, status: int = 422) -> str:
 
 def too_long(text: str, limit: int) -> str | None:
     """Refused with the count, rather than cut: a person must know their text did not fit."""
-    if len(text) <= limit:
-        return None
+    return too_long_text(limit, len(text)) if len(text) > limit else None
+
+
+def too_long_text(limit: int, count: int) -> str:
     return gettext("最多 %(limit)s 字，现在有 %(count)s 字，请删减后再提交") % {
         "limit": limit,
-        "count": len(text),
+        "count": count,
     }

@@ -135,6 +135,7 @@ cases = sa.Table(
     # The earliest instant at which the worker has something to do; indexed for the sweep.
     sa.Column("next_due_at", UtcDateTime, nullable=True, index=True),
     sa.Column("deadline_note", sa.Text, nullable=False, server_default=""),
+    sa.Column("deadline_bound_at", UtcDateTime, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("submitted_at", UtcDateTime, nullable=True),
     sa.Column("updated_at", UtcDateTime, nullable=True),

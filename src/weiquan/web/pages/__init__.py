@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from weiquan.web.pages import (
     account,
+    admin_calendar,
     cases,
     complaints,
     documents,
@@ -33,5 +34,6 @@ for module in (
     regulator,
     trust,
     account,
+    admin_calendar,
 ):
     router.include_router(module.router)

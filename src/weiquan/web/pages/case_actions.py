@@ -105,7 +105,7 @@ def _offer_forms(case: Case, principal: Principal, names: list[str]) -> list[str
 
 
 # The longest text each field takes; longer is refused with the count, never cut.
-TEXT_LIMITS = {"text": 5_000, "reason": 5_000, "note": 500}
+TEXT_LIMITS = {"text": 5_000, "reason": 2_000, "note": 500}
 
 
 def to_command(case_id: str, form: ActionForm, offer_id: str) -> CaseCommand:

@@ -33,6 +33,7 @@ from weiquan.web.pages.common import is_htmx, redirect, render, require_login
 from weiquan.web.pages.documents import agreement_available
 from weiquan.web.pages.dossier import failure_event
 from weiquan.web.pages.evidence import evidence_context, store_upload
+from weiquan.web.pages.open_deadlines import is_open, open_deadline
 from weiquan.web.security import require_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -63,8 +64,13 @@ def next_deadline(case: Case) -> Any:
 
 
 def by_deadline(cases: list[Case]) -> list[Case]:
+    """Soonest first; a deadline left open sorts by its certain bound, so it is not lost at the
+    end of the queue while the calendar waits for the next year."""
+
     def key(case: Case) -> tuple[int, Any]:
         due = next_deadline(case)
+        if due is None and is_open(case):
+            due = case.deadlines.bound_at
         return (0, due) if due is not None else (1, case.created_at)
 
     return sorted(cases, key=key)
@@ -72,7 +78,12 @@ def by_deadline(cases: list[Case]) -> list[Case]:
 
 def list_context(svc: Services, cases: list[Case]) -> dict[str, Any]:
     shops = views.shop_names(svc)
-    return {"cases": by_deadline(cases), "shops": shops, "next_deadline": next_deadline}
+    return {
+        "cases": by_deadline(cases),
+        "shops": shops,
+        "next_deadline": next_deadline,
+        "is_open": is_open,
+    }
 
 
 @router.get("/cases")
@@ -95,6 +106,7 @@ def _case_context(
         "now": now,
         "forms": visible_forms(view.case, principal),
         "reject_leads_to": reject_leads_to(view.case),
+        "open_deadline": open_deadline(view.case, principal, svc.calendar),
         "rating": _rating(view.events),
         "deadline_labels": DEADLINE_LABELS,
         "show_phone_in_full": principal.role is Role.CONSUMER,
@@ -172,7 +184,12 @@ def deadlines_fragment(
 ) -> Response:
     who = require_login(principal)
     case, _ = case_service.get_case(svc, case_id, principal=who)
-    context: dict[str, Any] = {"case": case, "now": now, "deadline_labels": DEADLINE_LABELS}
+    context: dict[str, Any] = {
+        "case": case,
+        "now": now,
+        "deadline_labels": DEADLINE_LABELS,
+        "open_deadline": open_deadline(case, who, svc.calendar),
+    }
     return render(request, "cases/_deadlines.html", who, **context)
 
 

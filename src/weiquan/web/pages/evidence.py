@@ -86,7 +86,7 @@ def store_upload(
 ) -> tuple[dict[str, str], str | None]:
     """Adds the uploaded file to the case; the form's values and the refusal, if any."""
     values = {
-        "description": raw.get("description", "")[:1000],
+        "description": raw.get("description", ""),  # too long is refused, never cut
         "kind": raw.get("kind", ""),
         "supersedes_id": raw.get("supersedes_id", "")[:36],
     }

@@ -109,7 +109,8 @@ def merchant_page(
 
 
 async def _form(request: Request) -> dict[str, str]:
-    raw = {k: v[:5000] for k, v in (await request.form()).items() if isinstance(v, str)}
+    # Nothing is cut: text over a field's limit is refused with the count (see page_message).
+    raw = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     require_csrf(request, raw.get("csrf", ""))
     return raw
 
