@@ -15,7 +15,7 @@ from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, RandomIds
 from weiquan.adapters.db.engine import create_engine
 from weiquan.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from weiquan.adapters.holiday_calendar import YearFilesCalendar, install_year_file
-from weiquan.adapters.tlog.keys import KeyStore
+from weiquan.adapters.tlog.keys import KeyStore, PublishedKey, published_keys
 from weiquan.adapters.tlog.log import TransparencyLog
 from weiquan.adapters.tlog.timestamping import HttpTimestampAuthority
 from weiquan.config import Settings
@@ -100,6 +100,11 @@ def region_label(code: str) -> str:
 @lru_cache(maxsize=1)
 def known_regions() -> frozenset[str]:
     return frozenset(region_names())
+
+
+def log_public_keys(settings: Settings) -> list[PublishedKey]:
+    """The log's public keys as published at /log/key and /log/keys (no signing key read)."""
+    return published_keys(settings.key_dir)
 
 
 def open_log(settings: Settings, *, writer: bool) -> TransparencyLog:

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from weiquan.adapters.tlog import Ed25519NoteVerifier, HttpTileFetcher
+from weiquan.adapters.tlog.keys import key_texts_in
 from weiquan.domain.errors import DomainError
 from weiquan.domain.tlog import (
     Checkpoint,
@@ -43,7 +44,10 @@ LogUrlOption = Annotated[
 
 
 def _verifiers(keys: list[str]) -> list[Ed25519NoteVerifier]:
-    texts = [Path(key).read_text() if Path(key).is_file() else key for key in keys]
+    """Each --key is a key or a file of keys, one per line (the log's published key history)."""
+    texts: list[str] = []
+    for key in keys:
+        texts.extend(key_texts_in(Path(key).read_text()) if Path(key).is_file() else [key])
     return [Ed25519NoteVerifier.from_verifier_key(text) for text in texts]
 
 
