@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from weiquan.domain.errors import DomainError, TooLong
+from weiquan.domain.errors import CalendarOutOfRange, DomainError, TooLong
 from weiquan.web.i18n import current_locale, gettext, n_
 
 # Domain messages that pages show; tests check the domain's wording has not drifted from these.
@@ -36,6 +36,8 @@ FALLBACK = {
     422: n_("这一项填写得不对，请检查后再提交"),
 }
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# "文件是空的 / the file is empty": a Chinese half, then an English half with no Chinese in it.
+_PAIR = re.compile(r"^(?P<zh>.*[\u3400-\u9fff][^/]*?) / (?P<en>[^\u3400-\u9fff]+)$", re.S)
 
 
 def page_message(error: DomainError) -> str:
@@ -46,10 +48,21 @@ def page_message(error: DomainError) -> str:
 
 
 def in_page_language(message: str, status: int = 422) -> str:
+    pair = _PAIR.match(message)
+    if pair:  # "中文 / English" from the domain: each page shows its own half only
+        return pair["zh"] if current_locale() != "en" else pair["en"]
     translated = gettext(message)
     if current_locale() != "en" or not _CJK.search(translated):
         return translated
     return gettext(FALLBACK.get(status, n_("无法完成这项操作，请检查后再试")))
+
+
+def findings_error(error: DomainError) -> str:
+    """What the legal findings panel says when the facts cannot be assessed yet: a plain
+    sentence, never the rules engine's own wording (which names its input fields)."""
+    if isinstance(error, CalendarOutOfRange):
+        return gettext("有的期限要等国家公布下一年的节假日安排后才能算出，其余结论见上。")
+    return gettext("上面有内容需要改正，改正后这里会显示法律上的结论。")
 
 
 def too_long(text: str, limit: int) -> str | None:

@@ -114,6 +114,7 @@ templates.env.globals.update(
     category_label=lambda c: labels.label(labels.CATEGORY, c),  # type: ignore[arg-type]
     claim_label=lambda k: labels.label(labels.CLAIM, k),  # type: ignore[arg-type]
     role_label=lambda r: labels.label(labels.ROLE, r),  # type: ignore[arg-type]
+    event_reason=labels.event_reason,
     current_locale=current_locale,
     html_lang=lambda: HTML_LANG[current_locale()],
 )

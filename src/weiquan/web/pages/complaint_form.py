@@ -262,7 +262,7 @@ def rules_facts(form: ComplaintForm, today: date) -> dict[str, Any]:
         ("knew_of_harm_at", form.noticed_on, "noticed_on"),
     ):
         day = _day(text, name)
-        if day is not None:
+        if day is not None and day <= today:  # a future date is the form's error, not a fact
             facts[key] = day.isoformat()
     if form.handled_elsewhere == "on":
         facts["handled_elsewhere"] = True

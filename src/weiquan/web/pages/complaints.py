@@ -31,7 +31,7 @@ from weiquan.services.rules import assess_claims, assess_facts
 from weiquan.web.api_rules import rules_calendar
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.i18n import gettext
-from weiquan.web.messages import page_message
+from weiquan.web.messages import findings_error, page_message
 from weiquan.web.pages import complaint_evidence
 from weiquan.web.pages.common import is_htmx, redirect, render, require_role
 from weiquan.web.pages.complaint_form import (
@@ -65,7 +65,7 @@ def _findings(request: Request, form: ComplaintForm, now: Any) -> dict[str, Any]
             return {"result": assess_facts(facts, calendar=calendar), "error": None}
         return {"result": assess_claims(body, calendar=calendar), "error": None}
     except DomainError as exc:
-        return {"result": None, "error": page_message(exc)}
+        return {"result": None, "error": findings_error(exc)}
 
 
 def _civility(form: ComplaintForm) -> Any:
@@ -120,23 +120,24 @@ async def file_complaint(
     request: Request, principal: PagePrincipal, svc: ServicesDep, now: NowDep
 ) -> Response:
     who = require_role(principal, Role.CONSUMER)
-    submitted = await request.form()
-    raw = {k: v for k, v in submitted.items() if isinstance(v, str)}
-    screenshot = submitted.get("screenshot")
-    if raw.get("step") == "ocr" and isinstance(screenshot, UploadFile):
-        image = await screenshot.read(MAX_SCREENSHOT + 1)
-        raw["screenshot_name"] = screenshot.filename or "order.png"
-        return await run_in_threadpool(_screenshot, request, svc, who, now, raw, image)
-    step = raw.get("step", "")
-    upload = submitted.get("evidence_file")
-    file = upload if isinstance(upload, UploadFile) else None
-    if step == "evidence" or step.startswith("remove-"):
-        return await run_in_threadpool(_evidence_step, request, svc, who, now, raw, file)
-    if file is not None and file.filename and step in ("check", "review"):
-        # A file chosen but not added yet is added on the way on, rather than silently dropped.
-        staging = {**raw, "step": "evidence", "then": step}
-        return await run_in_threadpool(_evidence_step, request, svc, who, now, staging, file)
-    return await run_in_threadpool(_submit, request, svc, who, now, raw, hotline=False)
+    # Closed on the way out, so the uploaded files' temporary copies do not linger.
+    async with request.form() as submitted:
+        raw = {k: v for k, v in submitted.items() if isinstance(v, str)}
+        screenshot = submitted.get("screenshot")
+        if raw.get("step") == "ocr" and isinstance(screenshot, UploadFile):
+            image = await screenshot.read(MAX_SCREENSHOT + 1)
+            raw["screenshot_name"] = screenshot.filename or "order.png"
+            return await run_in_threadpool(_screenshot, request, svc, who, now, raw, image)
+        step = raw.get("step", "")
+        upload = submitted.get("evidence_file")
+        file = upload if isinstance(upload, UploadFile) else None
+        if step == "evidence" or step.startswith("remove-"):
+            return await run_in_threadpool(_evidence_step, request, svc, who, now, raw, file)
+        if file is not None and file.filename and step in ("check", "review"):
+            # A file chosen but not added yet is added on the way on, rather than silently dropped.
+            staging = {**raw, "step": "evidence", "then": step}
+            return await run_in_threadpool(_evidence_step, request, svc, who, now, staging, file)
+        return await run_in_threadpool(_submit, request, svc, who, now, raw, hotline=False)
 
 
 @router.post("/hotline/new")
