@@ -102,3 +102,33 @@ def test_o_the_api_docs_work_with_the_internet_cut_off(open_tab: Any, live_serve
     page.screenshot(
         path=str(visitor.artifacts / "o-visitor-01-api-docs-offline.png"), full_page=False
     )
+
+
+def test_p_a_deadline_past_the_calendar_reads_plainly_and_a_rating_shows_on_its_case(
+    open_tab: Any,
+) -> None:
+    alice = open_tab("alice")
+    alice.login("alice")
+    alice.go("/cases")
+    page = alice.page
+    # Mediation began in December 2026: its deadline falls in 2027, which the calendar lacks.
+    expect(page.get_by_role("row").filter(has_text="腊肉礼盒发霉")).to_contain_text("最迟")
+    alice.check("cases-open-deadline-bound")
+    page.get_by_role("row").filter(has_text="腊肉礼盒发霉").get_by_role("link").click()
+    notice = page.locator("#open-deadline")
+    expect(notice).to_contain_text("2027 年的节假日安排")
+    expect(notice).to_contain_text("24:00")
+    expect(notice).not_to_contain_text("weiquan")
+    expect(notice).not_to_contain_text("calendar covers")
+    alice.check("case-open-deadline")
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("#open-deadline")).to_contain_text("public holidays")
+    alice.check("case-open-deadline-english")
+    page.get_by_role("link", name="中文").click()
+    alice.go("/cases")
+    page.get_by_role("row").filter(has_text="充电器发热").get_by_role("link").click()
+    rating = page.locator("section[aria-labelledby=rating-title]")
+    expect(rating).to_contain_text("5 星")
+    expect(rating).to_contain_text("商家处理很及时")
+    expect(page.get_by_role("button", name="提交评价")).to_have_count(0)
+    alice.check("case-rated-once")
