@@ -173,7 +173,7 @@ def _submit(
                 complaint_evidence.attach_all(svc, request.session, who, now, case.id)
             return redirect(f"/cases/{case.id}" if not hotline else f"/hotline/filed/{case.number}")
     except DomainError as exc:
-        field = FIELD_INPUTS.get(exc.field or "", "form")
+        field = FIELD_INPUTS.get(exc.field or "") or _input_named(exc.field)
         return _form_with_errors(
             request, svc, who, now, form, {field: page_message(exc)}, hotline=hotline
         )
@@ -188,6 +188,11 @@ def _submit(
         shop_name=next((s[1] for s in _shops(svc) if s[0] == form.shop_id), ""),
     )
     return render(request, template, who, **context)
+
+
+def _input_named(field: str | None) -> str:
+    """The form input a domain field names, or the form as a whole (never a stray name)."""
+    return field if field in ComplaintForm.__dataclass_fields__ else "form"
 
 
 def _screenshot(
