@@ -16,12 +16,13 @@ from weiquan.adapters.crypto import Argon2Passwords, FieldCipher, KeyedHash, Ran
 from weiquan.adapters.db.engine import create_engine
 from weiquan.adapters.db.pii_keys import count_under_key
 from weiquan.adapters.db.unit_of_work import SqlUnitOfWorkFactory
-from weiquan.adapters.holiday_calendar import YearFilesCalendar
+from weiquan.adapters.holiday_calendar import YearFilesCalendar, install_year_file
 from weiquan.adapters.notify.aliyun_sms import AliyunSmsChannel
 from weiquan.adapters.notify.dev_outbox import DevOutbox
 from weiquan.adapters.notify.email import SmtpChannel, SmtpSecurity
 from weiquan.adapters.notify.webhook_http import HttpWebhookPoster
 from weiquan.adapters.throttle import throttle_for
+from weiquan.adapters.tlog.keys import PublishedKey, published_keys
 from weiquan.adapters.tlog.log import TransparencyLog, open_transparency_log
 from weiquan.adapters.tlog.published import PublishedCheckpoints
 from weiquan.adapters.tlog.timestamping import HttpTimestampAuthority
@@ -55,6 +56,14 @@ def reload_calendar(app: App) -> bool:
     first, last = app.year_files.covered_years()
     logging.getLogger("weiquan.calendar").info("working-day calendar now covers %d–%d", first, last)
     return True
+
+
+def load_holiday_year(app: App, content: bytes) -> int:
+    """Adds a published year's holiday arrangement (holiday-cn JSON) to the year folder and takes
+    it up in this process at once; other processes and the worker follow on their own clocks."""
+    year = install_year_file(content, app.settings.data_dir / "holidays")
+    reload_calendar(app)
+    return year
 
 
 def policy_from(settings: Settings) -> DeadlinePolicy:
@@ -156,6 +165,11 @@ def region_label(code: str) -> str:
 @lru_cache(maxsize=1)
 def known_regions() -> frozenset[str]:
     return frozenset(region_names())
+
+
+def log_public_keys(settings: Settings) -> list[PublishedKey]:
+    """The log's public keys as published at /log/key and /log/keys (no signing key read)."""
+    return published_keys(settings.key_dir)
 
 
 def open_log(settings: Settings, *, writer: bool) -> TransparencyLog:

@@ -30,7 +30,10 @@ def test_i_a_consumer_reviews_the_merchant_appeals_and_the_mediator_hides_it_wit
     bob = open_tab("bob", width=375)
     bob.login("bob")
     merchant_path = open_merchant(bob, merchant)
-    expect(bob.page.locator(".grade")).to_contain_text(re.compile("建议下单|谨慎下单|不建议下单"))
+    # A merchant with few cases, none of them below the average, is not labelled by the average.
+    expect(bob.page.locator(".grade")).to_contain_text(
+        re.compile("建议下单|谨慎下单|不建议下单|案件较少，暂无定论")
+    )
     expect(bob.page.locator(".why li").first).to_be_visible()
     bob.check("merchant")
     form = bob.page.locator("form.review-form")

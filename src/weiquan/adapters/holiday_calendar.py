@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -98,6 +100,23 @@ class ChinaWorkdayCalendar:
                 self.extra_work_days.add(day)
                 self.extra_off_days.pop(day, None)
         self.extra_years.add(year)
+
+
+def install_year_file(content: bytes, folder: Path) -> int:
+    """Checks a holiday-cn year file and puts it in the year folder as ``<year>.json``; returns
+    the year. Written beside and renamed into place, so a reader never sees half a file, and a
+    file that does not read as a year's arrangement never gets there."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=folder, suffix=".part")
+    part = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        year = ChinaWorkdayCalendar().load_year_file(part)
+        part.replace(folder / f"{year}.json")
+    finally:
+        part.unlink(missing_ok=True)
+    return year
 
 
 def load_calendar(extra_files: Iterable[Path] = ()) -> ChinaWorkdayCalendar:

@@ -32,6 +32,7 @@ from weiquan.domain.evidence_files import human_size
 from weiquan.domain.ocr_fields import ExtractedFields, OcrLine, extract_order_fields
 
 DEFAULT_MAX_BYTES: Final = 20 * 1024 * 1024
+UNREADABLE_IMAGE: Final = "无法识别的图片，请上传 PNG、JPEG 或 WebP 格式的订单截图"
 DEFAULT_MAX_PIXELS: Final = 40_000_000  # a 1440×25000 long screenshot still fits
 _SLICE_RATIO: Final = 1.5  # slice height as a multiple of the width
 _SLICE_OVERLAP: Final = 0.15
@@ -104,7 +105,7 @@ class RapidOcrReader:
             limit = human_size(self.max_bytes)
             raise ValidationFailed(
                 f"图片超过 {limit}，无法识别 / the image is larger than {limit}", field="file"
-            )
+            )  # the size is part of the message: pages show the half in their language
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -117,9 +118,8 @@ class RapidOcrReader:
             Image.DecompressionBombError,
             OSError,
         ) as exc:
-            raise ValidationFailed(
-                f"无法读取图片 / the image cannot be read: {exc}", field="file"
-            ) from None
+            # Never the decoder's own words: they name Python objects ("<_io.BytesIO …>").
+            raise ValidationFailed(UNREADABLE_IMAGE, field="file") from exc
         return ImageOps.exif_transpose(image).convert("RGB")
 
     def _check_pixels(self, image: Image.Image) -> None:

@@ -399,7 +399,7 @@ def _term_text(description: str, amount_fen: int | None, due_by: date | None) ->
     if amount_fen is not None:
         text += f"，金额 {format_yuan(amount_fen)}（{yuan_in_capitals(amount_fen)}）"
     if due_by is not None:
-        text += f"，于 {due_by:%Y年%m月%d日} 前履行"
+        text += f"，于 {due_by:%Y年%m月%d日} 24:00 前履行"
     return text
 
 

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from weiquan.adapters.tlog import Ed25519NoteVerifier, HttpTileFetcher, KeyStore, TransparencyLog
+from weiquan.adapters.tlog.keys import key_texts_in
 from weiquan.bootstrap import published_checkpoints
 from weiquan.cli.common import load_context, load_settings
 from weiquan.cli.verify import check_package
@@ -48,7 +49,11 @@ LogUrlOption = Annotated[
 
 
 def _key_texts(keys: list[str]) -> list[str]:
-    return [Path(key).read_text().strip() if Path(key).is_file() else key for key in keys]
+    """Each --key is a key or a file of keys, one per line (the log's published key history)."""
+    texts: list[str] = []
+    for key in keys:
+        texts.extend(key_texts_in(Path(key).read_text()) if Path(key).is_file() else [key])
+    return texts
 
 
 def _verifiers(keys: list[str]) -> list[Ed25519NoteVerifier]:

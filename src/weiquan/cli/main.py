@@ -400,18 +400,14 @@ def calendar_load(
 ) -> None:
     """Add a year's official holiday arrangement (holiday-cn JSON) once the State Council has
     published it; the worker then computes the deadlines that were left open."""
-    import shutil  # noqa: PLC0415
-
-    from weiquan.adapters.holiday_calendar import ChinaWorkdayCalendar  # noqa: PLC0415
+    from weiquan.adapters.holiday_calendar import install_year_file  # noqa: PLC0415
 
     settings = load_settings()
     try:
-        year = ChinaWorkdayCalendar().load_year_file(holiday_file)
+        year = install_year_file(holiday_file.read_bytes(), settings.data_dir / "holidays")
     except DomainError as exc:
         raise _fail(exc) from exc
     target = settings.data_dir / "holidays" / f"{year}.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(holiday_file, target)
     typer.echo(
         f"loaded {year}: {target}\nrunning servers take it up within "
         f"{settings.calendar_reload_seconds:g} s, the worker at its next sweep"

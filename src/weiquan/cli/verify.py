@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from weiquan.adapters.tlog import Ed25519NoteVerifier
+from weiquan.adapters.tlog.keys import key_texts_in
 from weiquan.domain.errors import DomainError
 from weiquan.domain.package_verify import PackageCheckFailed, PackageSummary, verify_package
 
@@ -87,7 +88,11 @@ def _duplicate_names(archive: zipfile.ZipFile) -> list[str]:
 
 
 def _key_texts(keys: list[str]) -> list[str]:
-    return [Path(key).read_text("utf-8") if Path(key).is_file() else key for key in keys]
+    """Each --key is a key or a file of keys, one per line (the log's published key history)."""
+    texts: list[str] = []
+    for key in keys:
+        texts.extend(key_texts_in(Path(key).read_text("utf-8")) if Path(key).is_file() else [key])
+    return texts
 
 
 def verify_command(

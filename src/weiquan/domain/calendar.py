@@ -136,6 +136,16 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(_later(day, 1), time.min, tzinfo=CHINA_TZ)
 
 
+def last_day_of(due: datetime) -> date:
+    """The day a period ending at ``due`` is shown as ending on. 民法典 Art 203: a period ends
+    at 24:00 of its last day, which is stored as the next midnight; every page and document
+    shows that last day (with 24:00), never the midnight's own date."""
+    local = due.astimezone(CHINA_TZ)
+    if local.time() == time.min:
+        return local.date() - timedelta(days=1)
+    return local.date()
+
+
 def due_or_note(compute: Callable[[], date]) -> tuple[datetime | None, str]:
     """A deadline (the end of the computed day), or ``None`` and the reason when the holiday
     calendar does not cover it yet: never a guess."""

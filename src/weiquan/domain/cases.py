@@ -9,7 +9,7 @@ from typing import Any
 
 from weiquan.domain.accounts import Actor, Role
 from weiquan.domain.calendar import CHINA_TZ
-from weiquan.domain.errors import PermissionDenied, ValidationFailed
+from weiquan.domain.errors import PermissionDenied, TooLong, ValidationFailed
 from weiquan.domain.free_text import refuse_control_characters
 from weiquan.domain.lifecycle import (
     ACTION_LABELS_ZH,
@@ -223,6 +223,10 @@ class Deadlines:
     note: str = ""
     # When the deadline worker should next look at the case; kept by ``workflow.schedule``.
     next_check_at: datetime | None = None
+    # While a deadline is open for want of calendar data: the end of its calendar-day limit,
+    # which needs no holiday data (the deadline is then, or the first working day after it if
+    # that is a rest day). Shown to people and used to sort queues, never acted on.
+    bound_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +344,6 @@ def require_text(value: str, *, field: str, limit: int, required: bool = True) -
     if required and not value.strip():
         raise ValidationFailed("不能为空", field=field)
     if len(value) > limit:
-        raise ValidationFailed(f"过长：最多 {limit} 个字符，现有 {len(value)} 个", field=field)
+        raise TooLong(limit=limit, count=len(value), field=field)
     refuse_control_characters(value, field=field)
     return value

@@ -49,6 +49,17 @@ class ValidationFailed(DomainError):
     code = "validation_failed"
 
 
+class TooLong(ValidationFailed):
+    """Text longer than its field takes: refused with the numbers, never cut."""
+
+    code = "too_long"
+
+    def __init__(self, *, limit: int, count: int, field: str | None = None) -> None:
+        super().__init__(f"过长：最多 {limit} 个字符，现有 {count} 个", field=field)
+        self.limit = limit
+        self.count = count
+
+
 class CalendarOutOfRange(ValidationFailed):
     code = "calendar_out_of_range"
 

@@ -178,6 +178,12 @@ TRANSITIONS: dict[tuple[CaseStatus, Action], Move] = {
 }
 
 
+def target_status(status: CaseStatus, action: Action) -> CaseStatus | None:
+    """Where ``action`` takes a case in ``status``, per the table; None when it may not."""
+    move = TRANSITIONS.get((status, action))
+    return move.target if move else None
+
+
 def allowed_actions(status: CaseStatus, role: Role) -> list[Action]:
     """The actions a role may take on a case in ``status``, in table order."""
     return [

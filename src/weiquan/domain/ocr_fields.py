@@ -78,6 +78,7 @@ class ExtractedFields:
     shop_name: FieldValue[str] | None = None
     invoice_no: FieldValue[str] | None = None  # 发票号码, on receipts of offline purchases
     invoice_date: FieldValue[date] | None = None  # 开票日期
+    item_name: FieldValue[str] | None = None  # the goods, as the order lists them
     platform: FieldValue[str] | None = None
     ordered_at: FieldValue[datetime] | None = None
     paid_at: FieldValue[datetime] | None = None
@@ -92,6 +93,7 @@ class ExtractedFields:
             "order_no": self.order_no,
             "amount_paid_fen": self.amount_paid_fen,
             "shop_name": self.shop_name,
+            "item_name": self.item_name,
             "invoice_no": self.invoice_no,
             "invoice_date": self.invoice_date,
             "platform": self.platform,
@@ -172,10 +174,12 @@ def extract_order_fields(lines: Sequence[OcrLine], *, tz: tzinfo = CHINA_TZ) -> 
     normalized = [_normalized(line) for line in ordered]
     amounts = _amounts(normalized)
     labelled_times, all_times = _times(normalized, tz=tz)
+    shop_name, item_name = _shop_and_item(normalized)
     return ExtractedFields(
         order_no=_order_no(normalized),
         amount_paid_fen=_amount_paid(amounts),
-        shop_name=_shop_name(normalized),
+        shop_name=shop_name,
+        item_name=item_name,
         invoice_no=_labelled_value(normalized, _INVOICE_NO_LABEL, _INVOICE_NO_VALUE),
         invoice_date=_invoice_date(normalized, tz=tz),
         platform=_platform(normalized),
@@ -394,6 +398,68 @@ def _shop_name(lines: Sequence[OcrLine]) -> FieldValue[str] | None:
         if suffixed is not None and not any(word in line.text for word in _NOT_A_SHOP):
             return FieldValue(suffixed[0], round(line.confidence * 0.85, 3), line.text)
     return None
+
+
+# What starts the goods block of an order page: the item's options, its quantity, or its price.
+_ITEM_DETAIL = re.compile(
+    r"^(?:颜色分类|颜色|规格|型号|尺码|尺寸|款式|套餐类型|套餐|版本|分类|口味|容量|数量)[:：]"
+    r"|^[x×X*]\s*\d{1,3}$|^[¥￥]\s*\d"
+)
+# Page chrome and order states: never a shop or an item.
+_NOT_NAME_WORDS: Final = (
+    "交易成功", "交易关闭", "待付款", "待发货", "待收货", "待评价", "已签收", "已完成", "已发货",
+    "订单详情", "订单信息", "物流", "快递", "收货地址", "收货人", "退款", "售后", "再买一单",
+    "确认收货", "查看", "联系", "客服", "进店", "复制", "评价", "服务", "保障", "退换",
+)  # fmt: skip
+_ADDRESS_MARKS = re.compile(r"[省市区县镇乡路街巷号楼室]")
+_PHONE = re.compile(r"1\d{2}[*\d]{4}\d{4}")
+
+
+def _shop_and_item(
+    lines: Sequence[OcrLine],
+) -> tuple[FieldValue[str] | None, FieldValue[str] | None]:
+    """The shop and the item. A labelled or suffixed shop name wins; otherwise, on the common
+    layout where the shop name stands alone on the line above the item, the name lines just
+    above the item's options, quantity or price are the shop (first) and the item (the rest;
+    a long title wraps onto two lines)."""
+    shop = _shop_name(lines)
+    block = _name_block(lines)
+    if shop is not None:
+        block = [line for line in block if line.text not in shop.source_text]
+    elif len(block) >= 2:
+        first = block.pop(0)
+        name = _strip_shop_chrome(first.text)
+        shop = FieldValue(name, round(first.confidence * 0.7, 3), first.text)
+    if not block:
+        return shop, None
+    item = "".join(line.text for line in block)
+    confidence = round(min(line.confidence for line in block) * 0.8, 3)
+    return shop, FieldValue(item, confidence, " ".join(line.text for line in block))
+
+
+def _name_block(lines: Sequence[OcrLine]) -> list[OcrLine]:
+    """The name-like lines directly above the first line that starts the goods block."""
+    start = next((i for i, line in enumerate(lines) if _ITEM_DETAIL.search(line.text)), None)
+    if start is None:
+        return []
+    block: list[OcrLine] = []
+    for line in reversed(lines[:start]):
+        if not _looks_like_a_name(line.text) or len(block) == 3:
+            break
+        block.insert(0, line)
+    return block
+
+
+def _looks_like_a_name(text: str) -> bool:
+    text = _strip_shop_chrome(text)
+    letters = sum(ch.isalpha() for ch in text)
+    if not 2 <= len(text) <= 80 or letters < 2:
+        return False
+    if any(mark in text for mark in (":", "：", "¥", "￥")) or _PHONE.search(text):
+        return False
+    if DATETIME_PATTERN.search(text) or any(word in text for word in _NOT_NAME_WORDS):
+        return False
+    return len(set(_ADDRESS_MARKS.findall(text))) < 3  # 北京市海淀区…路…号 is an address
 
 
 def _strip_shop_chrome(text: str) -> str:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from weiquan.domain.accounts import Actor, Role
-from weiquan.domain.errors import IllegalTransition, PermissionDenied, ValidationFailed
+from weiquan.domain.errors import IllegalTransition, PermissionDenied, TooLong, ValidationFailed
 from weiquan.domain.free_text import refuse_control_characters
 
 MAX_REASON = 2_000
@@ -61,7 +61,5 @@ def _require_reason(reason: str) -> None:
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationFailed("不能为空", field="reason")
     if len(reason) > MAX_REASON:
-        raise ValidationFailed(
-            f"过长：最多 {MAX_REASON} 个字符，现有 {len(reason)} 个", field="reason"
-        )
+        raise TooLong(limit=MAX_REASON, count=len(reason), field="reason")
     refuse_control_characters(reason, field="reason")

@@ -17,6 +17,7 @@ from weiquan.domain.calendar import (
     add_working_days,
     china_date,
     due_or_note,
+    end_of_day,
     working_days_between,
 )
 from weiquan.domain.cases import (
@@ -294,14 +295,23 @@ def conclude_agreement(
 
 def record_failure(case: Case, *, actor: Actor, at: datetime, reason: str) -> None:
     case.apply(Action.RECORD_FAILURE, actor=actor, at=at, reason=reason)
+    _end_open_deadlines(case)
     open_offer = case.open_offer
     if open_offer is not None:
         open_offer.state = OfferState.SUPERSEDED
 
 
+def _end_open_deadlines(case: Case) -> None:
+    """A stage that ended takes its deadlines with it, open ones included: a referred or
+    fulfilled case has no mediation deadline left to wait for."""
+    d = case.deadlines
+    d.reply_due_at = d.negotiation_due_at = d.mediation_due_at = d.fulfilment_due_at = None
+    d.note, d.bound_at = "", None
+
+
 def confirm_fulfilment(case: Case, *, actor: Actor, at: datetime) -> None:
     case.apply(Action.CONFIRM_FULFILMENT, actor=actor, at=at, reason="确认对方已履行")
-    case.deadlines.fulfilment_due_at = None
+    _end_open_deadlines(case)
 
 
 def refer_or_issue_dossier(
@@ -343,7 +353,14 @@ def request_evidence(case: Case, *, actor: Actor, at: datetime, text: str) -> No
     )
 
 
+ALREADY_RATED = "本案已经评价过，每个案件只能评价一次"
+
+
 def rate(case: Case, *, actor: Actor, at: datetime, stars: int, comment: str) -> None:
+    """The consumer's one rating of how the case was handled; it is what the merchant's grade
+    counts under satisfaction, so a second one would silently replace a counted rating."""
+    if case.rating is not None:
+        raise Conflict(ALREADY_RATED, field="stars")
     if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
         raise ValidationFailed("评分应为 1 到 5 的整数", field="stars")
     require_text(comment, field="comment", limit=1_000, required=False)
@@ -400,6 +417,12 @@ def _mediation_due(
     return due, shown, "" if due else (note_1 or note_2)
 
 
+def calendar_day_bound(start: date, days: int) -> datetime:
+    """The end of a ``days``-day limit before any roll past rest days: known without holiday
+    data, so a deadline left open still has a date people and queues can go by."""
+    return end_of_day(start + timedelta(days=days))
+
+
 def _fewer_working_days_than(
     start: date, due: datetime, policy: DeadlinePolicy, cal: WorkdayCalendar
 ) -> bool:
@@ -413,6 +436,9 @@ def _start_mediation(
     due, shown, note = _mediation_due(china_date(at), cal, policy)
     case.deadlines.mediation_due_at = due
     case.deadlines.note = note
+    case.deadlines.bound_at = (
+        calendar_day_bound(china_date(at), policy.mediation_calendar_days) if note else None
+    )
     case.deadlines.reply_due_at = case.deadlines.negotiation_due_at = None
     case.new_events[-1].payload.update(shown)
 
@@ -424,6 +450,7 @@ def _start_fulfilment(case: Case, at: datetime, days: int, cal: WorkdayCalendar)
     case.deadlines.mediation_due_at = case.deadlines.reply_due_at = None
     case.deadlines.negotiation_due_at = None
     case.deadlines.note = note
+    case.deadlines.bound_at = calendar_day_bound(start, days) if note else None
     case.new_events[-1].payload["fulfilment_due_at"] = _iso(due)
 
 
@@ -525,6 +552,8 @@ def refresh_open_deadlines(
         d.fulfilment_due_at, d.note = due_or_note(lambda: add_calendar_days(start, days, cal))
     else:
         d.note = ""
+    if not d.note:
+        d.bound_at = None
     return not d.note
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from weiquan import __version__
-from weiquan.bootstrap import App, build
+from weiquan.bootstrap import App, build, log_public_keys
 from weiquan.config import Settings
 from weiquan.web import (
     api_calendar,
@@ -105,7 +105,12 @@ def create_app(
     app.include_router(api_trust.router)
     app.include_router(api_notifications.router)
     # The holder is created by the lifespan, after this line runs: look it up per request.
-    app.include_router(build_tlog_router(lambda: app.state.log_holder.get()))  # noqa: PLW0108
+    app.include_router(
+        build_tlog_router(
+            lambda: app.state.log_holder.get(),  # noqa: PLW0108
+            lambda: log_public_keys(context.settings),
+        )
+    )
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     openapi.install(app)

@@ -15,9 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from weiquan.domain.accounts import Principal
 from weiquan.domain.errors import DomainError, TooManyRequests
-from weiquan.domain.throttle import Refused
 from weiquan.services import accounts
-from weiquan.web.i18n import gettext, n_
+from weiquan.web.i18n import n_
+from weiquan.web.messages import in_page_language, page_message
 from weiquan.web.sessions import session_user_id
 
 log = logging.getLogger("weiquan.web")
@@ -107,8 +107,9 @@ async def error_page(request: Request, status: int, message: str) -> Response:
         target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"/login?next={target}", status_code=303)
     principal = await _page_principal(request)
+    shown = in_page_language(message, status)
     return render(
-        request, "error.html", principal, status_code=status, status=status, message=message
+        request, "error.html", principal, status_code=status, status=status, message=shown
     )
 
 
@@ -117,13 +118,6 @@ def refusal_headers(exc: DomainError) -> dict[str, str]:
     if isinstance(exc, TooManyRequests):
         return {"Retry-After": str(exc.retry_after_seconds)}
     return {}
-
-
-def page_message(exc: DomainError) -> str:
-    """The error's sentence in the page's language where it has a translatable template."""
-    if isinstance(exc, Refused):
-        return gettext(exc.template) % exc.params
-    return gettext(exc.message)
 
 
 def install(app: FastAPI) -> None:
@@ -144,10 +138,9 @@ def install(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = field_errors(exc.errors())
         if wants_page(request):
+            # A page names no field: the person sees a sentence, not the request's structure.
             first_error = errors[0] if errors else {"field": "", "message": "无效的请求"}
-            return await error_page(
-                request, 422, f"{first_error['field']}: {first_error['message']}"
-            )
+            return await error_page(request, 422, first_error["message"])
         return JSONResponse(validation_body(errors), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

@@ -121,3 +121,38 @@ NOTICE_STATE = {
 def label(table: dict[object, str], key: object) -> str:
     text = table.get(key)
     return gettext(text) if text else str(key)
+
+
+# Reasons the platform itself writes into the timeline (rules, the worker, default wording);
+# shown in the page's language. A reason a person typed is shown as they wrote it.
+SYSTEM_REASONS = frozenset(
+    {
+        n_("消费者提交投诉"),
+        n_("材料齐全，受理并通知商家在期限内答复"),
+        n_("商家答复"),
+        n_("提出解决方案"),
+        n_("消费者接受商家方案"),
+        n_("指派调解员"),
+        n_("同意调解方案"),
+        n_("双方均同意调解方案，达成调解协议"),
+        n_("调解成功，双方达成协议"),
+        n_("确认对方已履行"),
+        n_("补充陈述"),
+        n_("请求补充证据"),
+        n_("评价处理结果"),
+        n_("商家逾期未答复，自动转入调解"),
+        n_("协商期届满未达成一致，自动转入调解"),
+        n_("调解期限届满未达成协议，调解终止（暂行办法第21条、实施条例第46条）"),
+        n_("调解未成，移交监管部门"),
+        n_("调解未成，移交商家经营地市场监管部门"),
+        n_("调解未成，出具诉讼/仲裁材料"),
+        n_("履行期限届满仍未确认履行，案件重新处理"),
+        n_("履行完毕，自动结案"),
+        n_("出具材料"),
+        n_("结案"),
+    }
+)
+
+
+def event_reason(reason: str) -> str:
+    return gettext(reason) if reason in SYSTEM_REASONS else reason

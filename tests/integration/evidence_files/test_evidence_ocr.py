@@ -140,7 +140,7 @@ def test_images_over_the_limits_are_refused_before_decoding(reader: RapidOcrRead
     Image.new("1", (8000, 6000)).save(huge, format="PNG")
     with pytest.raises(ValidationFailed, match="像素"):
         reader.read(huge.getvalue())
-    with pytest.raises(ValidationFailed, match="无法读取"):
+    with pytest.raises(ValidationFailed, match="无法识别的图片"):
         reader.read(b"not an image at all")
     small_limit = RapidOcrReader(max_bytes=1000)
     with pytest.raises(ValidationFailed, match="1000 B"):

@@ -13,7 +13,7 @@ from PIL import Image
 from tests.support.world import NOW, World, complaint
 from weiquan.domain.accounts import Principal
 from weiquan.domain.cases import Claim, ClaimKind
-from weiquan.domain.errors import NotFound, PermissionDenied, ValidationFailed
+from weiquan.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from weiquan.domain.lifecycle import Action, CaseStatus
 from weiquan.domain.trust import disputes as dp
 from weiquan.domain.trust import reports as rp
@@ -483,8 +483,9 @@ def test_a_complaint_found_malicious_is_taken_back_out_of_the_grade(
     assert view.grade.cases == 0
     assert view.grade.score == 71.0  # back to the prior
     assert view.history[0].trigger == f"dispute:{dispute.id}"
-    # Neither a later rating nor the sweep brings it back.
-    act(services, world.alice, case_id, Action.RATE, NOW + timedelta(days=5), stars=1)
+    # Neither a second rating (refused: one per case) nor the sweep brings it back.
+    with pytest.raises(Conflict):
+        act(services, world.alice, case_id, Action.RATE, NOW + timedelta(days=5), stars=1)
     assert trust_grades.count_uncounted(services, now=NOW) == 0
     final = trust_grades.merchant_grade(services, world.merchant_a_id).grade
     assert next(x for x in final.lines if x.name == "satisfaction").observations == 0

@@ -137,6 +137,7 @@ cases = sa.Table(
     # every case list is ordered by it (soonest first).
     sa.Column("next_due_at", UtcDateTime, nullable=True),
     sa.Column("deadline_note", sa.Text, nullable=False, server_default=""),
+    sa.Column("deadline_bound_at", UtcDateTime, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("submitted_at", UtcDateTime, nullable=True),
     sa.Column("updated_at", UtcDateTime, nullable=True),

@@ -20,6 +20,8 @@ import base64
 import binascii
 import os
 import stat
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -121,6 +123,38 @@ class Ed25519NoteSigner:
         seed = self._key.private_bytes_raw()
         encoded = base64.b64encode(bytes([SIGNATURE_TYPE_ED25519]) + seed).decode()
         return f"{_PRIVATE_PREFIX}{self._name}+{self._key_id:08x}+{encoded}\n"
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedKey:
+    """A public key the log signs or signed checkpoints with, as the platform publishes it."""
+
+    text: str  # the verifier key, ``<name>+<key ID>+<base64>``
+    key_id: str
+    active: bool
+    since: datetime  # when this key was made (its public file's time)
+
+
+def published_keys(directory: Path) -> list[PublishedKey]:
+    """Every public key of the log, the active one first, then the retired ones newest first.
+    Read from the public files alone: a web process never touches a signing key."""
+    if not directory.is_dir():
+        return []
+    active_file = directory / "active"
+    active = active_file.read_text().strip().lower() if active_file.exists() else ""
+    found = []
+    for path in directory.glob("ed25519-*.vkey"):
+        key_id = path.stem.removeprefix("ed25519-").lower()
+        since = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+        found.append(PublishedKey(path.read_text().strip(), key_id, key_id == active, since))
+    return sorted(found, key=lambda k: (not k.active, -k.since.timestamp()))
+
+
+def key_texts_in(text: str) -> list[str]:
+    """The keys in a key file: one per line (the published history), blank lines and ``#``
+    comments ignored; a file of one key is the common case."""
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
 
 
 class KeyStore:

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from weiquan.web.pages import (
     account,
+    admin_calendar,
     cases,
     complaints,
     documents,
@@ -35,5 +36,6 @@ for module in (
     trust,
     account,
     notifications,
+    admin_calendar,
 ):
     router.include_router(module.router)

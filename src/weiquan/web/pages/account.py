@@ -17,7 +17,8 @@ from weiquan.services import cases as case_service
 from weiquan.services.context import Services
 from weiquan.web import sessions as web_sessions
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep, clock_of
-from weiquan.web.errors import page_message, refusal_headers
+from weiquan.web.errors import refusal_headers
+from weiquan.web.messages import page_message
 from weiquan.web.pages.common import redirect, render, require_login
 from weiquan.web.security import require_csrf
 from weiquan.web.sessions import browser_session, client_address, mask_address
@@ -88,7 +89,7 @@ async def erase_my_data(
         )
     except (NotAuthenticated, PermissionDenied) as exc:
         return await run_in_threadpool(
-            _data_page, request, svc, who, status_code=422, erase_error=exc.message
+            _data_page, request, svc, who, status_code=422, erase_error=page_message(exc)
         )
     await run_in_threadpool(web_sessions.finish, request, svc)
     return render(request, "account/erased.html", None)

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.cases import Case, Claim, ClaimKind, OfferKind
 from weiquan.domain.errors import ValidationFailed
-from weiquan.domain.lifecycle import Action, allowed_actions
+from weiquan.domain.lifecycle import Action, CaseStatus, allowed_actions, target_status
 from weiquan.domain.money import yuan_to_fen
 from weiquan.services.commands import CaseCommand
 from weiquan.web.i18n import gettext
+from weiquan.web.messages import too_long
 
 # Form name → lifecycle action. "accept"/"reject" resolve to the settlement actions in the service
 # when the open offer is a mediator's proposal.
@@ -71,8 +72,24 @@ def visible_forms(case: Case, principal: Principal) -> list[str]:
         allowed &= {Action.ASSIGN_MEDIATOR}
     elif principal.role is Role.MEDIATOR:
         allowed.discard(Action.ASSIGN_MEDIATOR)
+    if case.rating is not None:  # rated once; the rating is shown on the case instead
+        allowed.discard(Action.RATE)
     names = [n for n in _ORDER if FORM_ACTIONS[n] in allowed]
     return _offer_forms(case, principal, names)
+
+
+def reject_leads_to(case: Case) -> str | None:
+    """What rejecting the open offer will do, said before the click: from negotiation the case
+    moves on to mediation, which the person may not expect of a plain "no"."""
+    offer = case.open_offer
+    if offer is None or offer.kind is OfferKind.PROPOSAL:
+        return None
+    target = target_status(case.status, Action.REJECT_OFFER)
+    if target is CaseStatus.MEDIATION and case.status is not CaseStatus.MEDIATION:
+        return gettext(
+            "拒绝后，协商即告结束，本案将转入平台调解：由调解员介入，双方可继续提出方案。"
+        )
+    return None
 
 
 def _offer_forms(case: Case, principal: Principal, names: list[str]) -> list[str]:
@@ -87,10 +104,19 @@ def _offer_forms(case: Case, principal: Principal, names: list[str]) -> list[str
     return names
 
 
+# The longest text each field takes; longer is refused with the count, never cut.
+TEXT_LIMITS = {"text": 5_000, "reason": 2_000, "note": 500}
+
+
 def to_command(case_id: str, form: ActionForm, offer_id: str) -> CaseCommand:
     action = FORM_ACTIONS.get(form.action)
     if action is None:
         raise ValidationFailed(gettext("不认识的操作"), field="action")
+    limits = {**TEXT_LIMITS, "text": 1_000} if form.action == "rate" else TEXT_LIMITS
+    for name, limit in limits.items():
+        problem = too_long(getattr(form, name).strip(), limit)
+        if problem:
+            raise ValidationFailed(problem, field=name)
     terms: tuple[Claim, ...] = ()
     if form.action in ("offer", "propose"):
         terms = (_term(form),)
@@ -115,7 +141,7 @@ def _term(form: ActionForm) -> Claim:
     amount = yuan_to_fen(form.amount, field="amount") if form.amount.strip() else None
     if kind in (ClaimKind.REFUND, ClaimKind.COMPENSATION) and amount is None:
         raise ValidationFailed(gettext("退款或赔偿须写明金额"), field="amount")
-    return Claim(kind, amount, form.note.strip()[:500])
+    return Claim(kind, amount, form.note.strip())
 
 
 def _days(text: str) -> int:

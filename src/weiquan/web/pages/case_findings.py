@@ -9,6 +9,7 @@ from weiquan.domain.calendar import WorkdayCalendar, china_date
 from weiquan.domain.cases import Case, Purpose
 from weiquan.domain.errors import DomainError
 from weiquan.services.rules import assess_facts
+from weiquan.web.messages import findings_error
 from weiquan.web.pages.complaint_form import PROBLEM_OF_CATEGORY
 
 
@@ -35,4 +36,4 @@ def case_findings(case: Case, now: datetime, calendar: WorkdayCalendar) -> dict[
     try:
         return {"result": assess_facts(case_facts(case, now), calendar=calendar), "error": None}
     except DomainError as exc:
-        return {"result": None, "error": exc.message}
+        return {"result": None, "error": findings_error(exc)}

@@ -22,12 +22,20 @@ from weiquan.services.ports import MediatorPart
 from weiquan.web.api_signals import signals_for
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.i18n import n_
-from weiquan.web.pages.case_actions import FIELD_INPUTS, ActionForm, to_command, visible_forms
+from weiquan.web.messages import page_message
+from weiquan.web.pages.case_actions import (
+    FIELD_INPUTS,
+    ActionForm,
+    reject_leads_to,
+    to_command,
+    visible_forms,
+)
 from weiquan.web.pages.case_findings import case_findings
 from weiquan.web.pages.common import is_htmx, redirect, render, require_login
 from weiquan.web.pages.documents import agreement_available
 from weiquan.web.pages.dossier import failure_event
 from weiquan.web.pages.evidence import evidence_context, store_upload
+from weiquan.web.pages.open_deadlines import is_open, open_deadline
 from weiquan.web.security import require_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -98,6 +106,7 @@ def list_context(svc: Services, page: ListPage) -> dict[str, Any]:
         "first_page": page.first_page,
         "shops": views.shop_names(svc, page.cases),
         "next_deadline": next_deadline,
+        "is_open": is_open,
     }
 
 
@@ -119,6 +128,9 @@ def _case_context(
         "case": view.case,
         "now": now,
         "forms": visible_forms(view.case, principal),
+        "reject_leads_to": reject_leads_to(view.case),
+        "open_deadline": open_deadline(view.case, principal, svc.calendar),
+        "rating": _rating(view.events),
         "deadline_labels": DEADLINE_LABELS,
         "show_phone_in_full": principal.role is Role.CONSUMER,
         "agreement_ready": agreement_available(view.case),
@@ -129,6 +141,19 @@ def _case_context(
         **evidence_context(svc, view.case, principal),
         **extra,
     }
+
+
+def _rating(events: Any) -> dict[str, Any] | None:
+    """The consumer's rating of the case (there is at most one), as the case page shows it."""
+    for event in events:
+        if event.action is Action.RATE:
+            payload = event.payload
+            return {
+                "stars": int(payload["stars"]),
+                "comment": payload.get("comment", ""),
+                "at": event.at,
+            }
+    return None
 
 
 def _integrity(svc: Services, case_id: str, principal: Principal) -> Any:
@@ -182,7 +207,12 @@ def deadlines_fragment(
 ) -> Response:
     who = require_login(principal)
     case, _ = case_service.get_case(svc, case_id, principal=who)
-    context: dict[str, Any] = {"case": case, "now": now, "deadline_labels": DEADLINE_LABELS}
+    context: dict[str, Any] = {
+        "case": case,
+        "now": now,
+        "deadline_labels": DEADLINE_LABELS,
+        "open_deadline": open_deadline(case, who, svc.calendar),
+    }
     return render(request, "cases/_deadlines.html", who, **context)
 
 
@@ -197,7 +227,7 @@ async def case_action(
 
 def _form_values(raw: dict[str, str]) -> ActionForm:
     names = {f.name for f in fields(ActionForm)}
-    return ActionForm(**{k: v[:5000] for k, v in raw.items() if k in names})
+    return ActionForm(**{k: v for k, v in raw.items() if k in names})
 
 
 def _act(
@@ -215,7 +245,7 @@ def _act(
         error = {
             "action": values.action,
             "field": FIELD_INPUTS.get(exc.field or "", ""),
-            "message": exc.message,
+            "message": page_message(exc),
         }
         context = _case_context(svc, case_id, who, now, form_error=error, values=values)
         # htmx swaps the re-rendered panel in place; a plain form post gets the page with 422.

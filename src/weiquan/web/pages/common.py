@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +13,12 @@ from fastapi.templating import Jinja2Templates
 
 from weiquan.bootstrap import region_label
 from weiquan.domain.accounts import Principal, Role
-from weiquan.domain.calendar import CHINA_TZ
+from weiquan.domain.calendar import CHINA_TZ, last_day_of
 from weiquan.domain.errors import DomainError, NotAuthenticated, NotFound
 from weiquan.domain.money import format_fen
 from weiquan.web import labels
 from weiquan.web.i18n import HTML_LANG, current_locale, gettext, ngettext
+from weiquan.web.messages import page_message
 from weiquan.web.sessions import csrf_token
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -44,12 +45,21 @@ def beijing_date(moment: datetime | None) -> str:
     return f"{local.year}年{local.month}月{local.day}日"
 
 
-def _due_date_and_time(due: datetime) -> tuple[datetime, str]:
+def _due_date_and_time(due: datetime) -> tuple[date, str]:
     """民法典 Art 203: a period ends at 24:00, shown on its own day rather than as next 00:00."""
     local = due.astimezone(CHINA_TZ)
-    if local.hour == 0 and local.minute == 0:
-        return local - timedelta(days=1), "24:00"
-    return local, f"{local:%H:%M}"
+    day = last_day_of(due)
+    return day, "24:00" if day != local.date() else f"{local:%H:%M}"
+
+
+def deadline_date(due: datetime | None) -> str:
+    """A deadline's date alone, the same day ``deadline_text`` and the documents show."""
+    if due is None:
+        return "—"
+    day = last_day_of(due)
+    if current_locale() == "en":
+        return day.strftime("%d %b %Y")
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def deadline_text(due: datetime | None, now: datetime) -> str:
@@ -95,6 +105,7 @@ templates.env.globals.update(
     format_fen=format_fen,
     beijing_time=beijing_time,
     beijing_date=beijing_date,
+    deadline_date=deadline_date,
     deadline_text=deadline_text,
     mask_phone=mask_phone,
     region_label=region_label,
@@ -106,6 +117,7 @@ templates.env.globals.update(
     audience_label=lambda a: labels.label(labels.AUDIENCE, a),  # type: ignore[arg-type]
     channel_label=lambda c: labels.label(labels.CHANNEL, c),  # type: ignore[arg-type]
     notice_state_label=lambda s: labels.label(labels.NOTICE_STATE, s),  # type: ignore[arg-type]
+    event_reason=labels.event_reason,
     current_locale=current_locale,
     html_lang=lambda: HTML_LANG[current_locale()],
 )
@@ -116,7 +128,7 @@ def form_error(exc: DomainError, *, default_field: str = "") -> dict[str, str]:
     to the error page, so a page never hints that someone else's record exists."""
     if exc.http_status == 404:
         raise exc
-    return {"field": exc.field or default_field, "message": exc.message}
+    return {"field": exc.field or default_field, "message": page_message(exc)}
 
 
 def is_htmx(request: Request) -> bool:

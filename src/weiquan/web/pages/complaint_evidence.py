@@ -20,6 +20,7 @@ from weiquan.domain.evidence_files import display_filename, human_size
 from weiquan.services import evidence as evidence_service
 from weiquan.services.context import Services
 from weiquan.web.i18n import gettext, n_
+from weiquan.web.messages import page_message
 from weiquan.web.pages.evidence import UPLOAD_KINDS
 
 SESSION_KEY = "wizard_evidence"
@@ -104,7 +105,7 @@ def stage_upload(
         # still open, rather than after the complaint has been filed.
         evidence_service.check_staged_import(svc, method, blob)
     except DomainError as exc:
-        return exc.message
+        return page_message(exc)
     if any(i.sha256 == blob.sha256 for i in items):
         return gettext("这个文件已经添加过了")
     name = display_filename(filename, max_length=_NAME_CHARS)

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from typing import Any
 
 from weiquan.domain.calendar import CHINA_TZ
-from weiquan.domain.cases import Category, Claim, ClaimKind, OrderItem, OrderRecord
+from weiquan.domain.cases import (
+    MAX_TEXT,
+    MAX_TITLE,
+    Category,
+    Claim,
+    ClaimKind,
+    OrderItem,
+    OrderRecord,
+)
 from weiquan.domain.errors import ValidationFailed
 from weiquan.domain.money import yuan_to_fen
 from weiquan.services.commands import Caller, FileComplaint
 from weiquan.web.i18n import gettext, n_
+from weiquan.web.messages import page_message, too_long
 
 # The rules engine's word for what went wrong, by complaint category.
 PROBLEM_OF_CATEGORY = {
@@ -74,8 +85,9 @@ class ComplaintForm:
 
     @classmethod
     def from_raw(cls, raw: dict[str, str]) -> ComplaintForm:
+        """The fields exactly as typed (trimmed): nothing is cut here; too long is refused."""
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v.strip()[:5000] for k, v in raw.items() if k in names})
+        return cls(**{k: v.strip() for k, v in raw.items() if k in names})
 
 
 REQUIRED = (
@@ -91,10 +103,67 @@ HOTLINE_REQUIRED = (
 )
 
 
+# The longest each typed field may be, as the case and its order record accept them.
+TEXT_LIMITS = {
+    "title": MAX_TITLE,
+    "description": MAX_TEXT,
+    "order_no": 64,
+    "item_name": 200,
+    "claim_note": 500,
+    "caller_name": 100,
+    "caller_phone": 40,
+}
+
+
 def missing_fields(form: ComplaintForm, *, hotline: bool) -> dict[str, str]:
     """Every required field left empty, so the person sees all of them at once."""
     required = REQUIRED + (HOTLINE_REQUIRED if hotline else ())
     return {name: gettext(message) for name, message in required if not getattr(form, name)}
+
+
+def form_errors(form: ComplaintForm, today: date, *, hotline: bool) -> dict[str, str]:
+    """Every problem with the form, by input, all at once. Review and submit both check this,
+    so what the person reviewed is exactly what is filed, and nothing typed is left out."""
+    errors = missing_fields(form, hotline=hotline)
+    for name, limit in TEXT_LIMITS.items():
+        problem = too_long(getattr(form, name), limit)
+        if problem and name not in errors:
+            errors[name] = problem
+    if form.category and form.category not in {c.value for c in Category}:
+        errors["category"] = gettext("请选择问题类型")
+    if form.claim_kind and form.claim_kind not in {k.value for k in ClaimKind}:
+        errors["claim_kind"] = gettext("请选择您的诉求")
+    for name in ("amount", "claim_amount"):
+        with _collect(errors, name):
+            _fen(getattr(form, name), name)
+    errors.update(date_errors(form, today))
+    return errors
+
+
+def date_errors(form: ComplaintForm, today: date) -> dict[str, str]:
+    """Dates that cannot be read, lie in the future, or contradict each other."""
+    errors: dict[str, str] = {}
+    days: dict[str, date] = {}
+    for name in ("noticed_on", "ordered_on", "signed_on"):
+        with _collect(errors, name):
+            day = _day(getattr(form, name), name)
+            if day is not None and day > today:
+                raise ValidationFailed(gettext("这个日期还没到，请填写已经发生的日期"), field=name)
+            if day is not None:
+                days[name] = day
+    ordered, signed = days.get("ordered_on"), days.get("signed_on")
+    if ordered and signed and signed < ordered:
+        errors["signed_on"] = gettext("签收日期不能早于下单日期")
+    return errors
+
+
+@contextmanager
+def _collect(errors: dict[str, str], name: str) -> Iterator[None]:
+    """Records a field's refusal in ``errors`` and goes on, so every wrong field is flagged."""
+    try:
+        yield
+    except ValidationFailed as exc:
+        errors.setdefault(name, page_message(exc))
 
 
 def _day(text: str, field: str) -> date | None:
@@ -131,7 +200,9 @@ def _claim(form: ComplaintForm) -> Claim:
 
 
 def _order(form: ComplaintForm, platform: str) -> OrderRecord | None:
-    if not (form.order_no or form.amount or form.item_name):
+    """The purchase, whenever any part of it was typed (a date alone is kept too)."""
+    typed = (form.order_no, form.amount, form.item_name, form.ordered_on, form.signed_on)
+    if not any(typed):
         return None
     items = (OrderItem(form.item_name, 1, _fen(form.amount, "amount")),) if form.item_name else ()
     return OrderRecord(
@@ -191,7 +262,7 @@ def rules_facts(form: ComplaintForm, today: date) -> dict[str, Any]:
         ("knew_of_harm_at", form.noticed_on, "noticed_on"),
     ):
         day = _day(text, name)
-        if day is not None:
+        if day is not None and day <= today:  # a future date is the form's error, not a fact
             facts[key] = day.isoformat()
     if form.handled_elsewhere == "on":
         facts["handled_elsewhere"] = True

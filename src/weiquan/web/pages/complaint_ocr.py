@@ -32,10 +32,17 @@ def read_screenshot(
         fen = fields.amount_paid_fen.value
         updates["amount"] = f"{fen // 100}.{fen % 100:02d}"
         read.append((gettext("实付金额"), format_fen(fen)))
+    if fields.item_name and not form.item_name:
+        updates["item_name"] = fields.item_name.value
+        read.append((gettext("商品名称"), fields.item_name.value))
     shop = _matching_shop(fields, shops)
     if shop:
         updates["shop_id"] = shop[0]
         read.append((gettext("店铺"), shop[1]))
+    elif fields.shop_name:
+        # Read but not on the platform: said, never dropped, so the person knows what was seen.
+        label = gettext("店铺（平台上还没有这家店，请在下方选择或在经过里写明）")
+        read.append((label, fields.shop_name.value))
     _dates(fields, updates, read)
     return replace(form, **updates), read
 

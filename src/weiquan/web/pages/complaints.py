@@ -31,6 +31,7 @@ from weiquan.services.rules import assess_claims, assess_facts
 from weiquan.web.api_rules import rules_calendar
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.i18n import gettext
+from weiquan.web.messages import findings_error, page_message
 from weiquan.web.pages import complaint_evidence
 from weiquan.web.pages.common import is_htmx, redirect, render, require_role
 from weiquan.web.pages.complaint_form import (
@@ -38,7 +39,7 @@ from weiquan.web.pages.complaint_form import (
     GOODS_KINDS,
     ComplaintForm,
     claims_body,
-    missing_fields,
+    form_errors,
     rules_facts,
     to_command,
 )
@@ -64,7 +65,7 @@ def _findings(request: Request, form: ComplaintForm, now: Any) -> dict[str, Any]
             return {"result": assess_facts(facts, calendar=calendar), "error": None}
         return {"result": assess_claims(body, calendar=calendar), "error": None}
     except DomainError as exc:
-        return {"result": None, "error": exc.message}
+        return {"result": None, "error": findings_error(exc)}
 
 
 def _civility(form: ComplaintForm) -> Any:
@@ -119,23 +120,24 @@ async def file_complaint(
     request: Request, principal: PagePrincipal, svc: ServicesDep, now: NowDep
 ) -> Response:
     who = require_role(principal, Role.CONSUMER)
-    submitted = await request.form()
-    raw = {k: v for k, v in submitted.items() if isinstance(v, str)}
-    screenshot = submitted.get("screenshot")
-    if raw.get("step") == "ocr" and isinstance(screenshot, UploadFile):
-        image = await screenshot.read(MAX_SCREENSHOT + 1)
-        raw["screenshot_name"] = screenshot.filename or "order.png"
-        return await run_in_threadpool(_screenshot, request, svc, who, now, raw, image)
-    step = raw.get("step", "")
-    upload = submitted.get("evidence_file")
-    file = upload if isinstance(upload, UploadFile) else None
-    if step == "evidence" or step.startswith("remove-"):
-        return await run_in_threadpool(_evidence_step, request, svc, who, now, raw, file)
-    if file is not None and file.filename and step in ("check", "review"):
-        # A file chosen but not added yet is added on the way on, rather than silently dropped.
-        staging = {**raw, "step": "evidence", "then": step}
-        return await run_in_threadpool(_evidence_step, request, svc, who, now, staging, file)
-    return await run_in_threadpool(_submit, request, svc, who, now, raw, hotline=False)
+    # Closed on the way out, so the uploaded files' temporary copies do not linger.
+    async with request.form() as submitted:
+        raw = {k: v for k, v in submitted.items() if isinstance(v, str)}
+        screenshot = submitted.get("screenshot")
+        if raw.get("step") == "ocr" and isinstance(screenshot, UploadFile):
+            image = await screenshot.read(MAX_SCREENSHOT + 1)
+            raw["screenshot_name"] = screenshot.filename or "order.png"
+            return await run_in_threadpool(_screenshot, request, svc, who, now, raw, image)
+        step = raw.get("step", "")
+        upload = submitted.get("evidence_file")
+        file = upload if isinstance(upload, UploadFile) else None
+        if step == "evidence" or step.startswith("remove-"):
+            return await run_in_threadpool(_evidence_step, request, svc, who, now, raw, file)
+        if file is not None and file.filename and step in ("check", "review"):
+            # A file chosen but not added yet is added on the way on, rather than silently dropped.
+            staging = {**raw, "step": "evidence", "then": step}
+            return await run_in_threadpool(_evidence_step, request, svc, who, now, staging, file)
+        return await run_in_threadpool(_submit, request, svc, who, now, raw, hotline=False)
 
 
 @router.post("/hotline/new")
@@ -159,9 +161,9 @@ def _submit(
     form = ComplaintForm.from_raw(raw)
     step = raw.get("step", "review")
     shops = {s[0]: s[2] for s in _shops(svc)}
-    missing = missing_fields(form, hotline=hotline)
-    if missing:
-        return _form_with_errors(request, svc, who, now, form, missing, hotline=hotline)
+    errors = form_errors(form, china_date(now), hotline=hotline)
+    if errors:
+        return _form_with_errors(request, svc, who, now, form, errors, hotline=hotline)
     try:
         cmd = to_command(form, platform=shops.get(form.shop_id, ""), hotline=hotline)
         if step == "submit":
@@ -171,9 +173,9 @@ def _submit(
                 complaint_evidence.attach_all(svc, request.session, who, now, case.id)
             return redirect(f"/cases/{case.id}" if not hotline else f"/hotline/filed/{case.number}")
     except DomainError as exc:
-        field = FIELD_INPUTS.get(exc.field or "", exc.field or "form")
+        field = FIELD_INPUTS.get(exc.field or "") or _input_named(exc.field)
         return _form_with_errors(
-            request, svc, who, now, form, {field: exc.message}, hotline=hotline
+            request, svc, who, now, form, {field: page_message(exc)}, hotline=hotline
         )
     template = "complaints/review.html" if step == "review" else "complaints/new.html"
     context = _form_context(
@@ -186,6 +188,11 @@ def _submit(
         shop_name=next((s[1] for s in _shops(svc) if s[0] == form.shop_id), ""),
     )
     return render(request, template, who, **context)
+
+
+def _input_named(field: str | None) -> str:
+    """The form input a domain field names, or the form as a whole (never a stray name)."""
+    return field if field in ComplaintForm.__dataclass_fields__ else "form"
 
 
 def _screenshot(
@@ -201,7 +208,7 @@ def _screenshot(
         staged = evidence_service.stage_file(svc, [image])
     except DomainError as exc:
         return _form_with_errors(
-            request, svc, who, now, form, {"screenshot": exc.message}, hotline=False
+            request, svc, who, now, form, {"screenshot": page_message(exc)}, hotline=False
         )
     # Kept until the complaint is filed, when the consumer may attach it as evidence; the signed
     # session cookie holds the reference, so a form field cannot point at someone else's file.

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from weiquan.adapters.pdf import render_mediation_agreement
-from weiquan.domain.calendar import china_date
+from weiquan.domain.calendar import last_day_of
 from weiquan.domain.cases import Case, Offer, OfferState
 from weiquan.domain.documents import Acceptance, AgreedTerm, MediationAgreement, Party
 from weiquan.domain.errors import NotFound
@@ -44,8 +44,7 @@ def build_agreement(view: views.CaseView) -> MediationAgreement:
     offer = accepted_offer(case)
     if offer is None or not agreement_available(case):
         raise NotFound(gettext("该案件没有调解协议"))
-    accepted_on = china_date(max(offer.accepted_by.values(), default=offer.made_at))
-    due = accepted_on + timedelta(days=offer.fulfil_within_days)
+    due = fulfilment_due_day(view)
     agreement = MediationAgreement(
         agreement_no=f"TJ{case.number}",
         case_no=case.number,
@@ -65,6 +64,17 @@ def build_agreement(view: views.CaseView) -> MediationAgreement:
         for party, at in sorted(offer.accepted_by.items(), key=lambda item: item[1])
     )
     return MediationAgreement(**{**_fields(agreement), "acceptances": acceptances})
+
+
+def fulfilment_due_day(view: views.CaseView) -> date | None:
+    """The last day to perform, exactly as the case page shows it: from the deadline the case
+    recorded when the agreement was reached (None while the calendar cannot tell it yet)."""
+    due = view.case.deadlines.fulfilment_due_at
+    if due is None:  # performed since, or reopened: the deadline as recorded at the time
+        recorded = [e.payload.get("fulfilment_due_at") for e in view.events]
+        due_text = next((r for r in reversed(recorded) if r), None)
+        due = datetime.fromisoformat(due_text) if isinstance(due_text, str) else None
+    return last_day_of(due) if due else None
 
 
 def _fields(agreement: MediationAgreement) -> dict[str, object]:

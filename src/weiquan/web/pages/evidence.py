@@ -22,6 +22,7 @@ from weiquan.services.context import Services
 from weiquan.web import api_packages
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.i18n import gettext, n_
+from weiquan.web.messages import page_message
 from weiquan.web.pages.common import require_login
 
 router = APIRouter(include_in_schema=False)
@@ -85,7 +86,7 @@ def store_upload(
 ) -> tuple[dict[str, str], str | None]:
     """Adds the uploaded file to the case; the form's values and the refusal, if any."""
     values = {
-        "description": raw.get("description", "")[:1000],
+        "description": raw.get("description", ""),  # too long is refused, never cut
         "kind": raw.get("kind", ""),
         "supersedes_id": raw.get("supersedes_id", "")[:36],
     }
@@ -109,7 +110,7 @@ def store_upload(
     except DomainError as exc:
         if exc.http_status == 404:
             raise
-        return values, exc.message
+        return values, page_message(exc)
     return values, None
 
 

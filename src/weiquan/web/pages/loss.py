@@ -17,6 +17,7 @@ from weiquan.services.rules import assess_facts
 from weiquan.web.api_rules import rules_calendar
 from weiquan.web.deps import NowDep, PagePrincipal
 from weiquan.web.i18n import gettext
+from weiquan.web.messages import page_message
 from weiquan.web.pages.common import render, require_role
 
 router = APIRouter(include_in_schema=False)
@@ -93,6 +94,6 @@ def loss_assessment(request: Request, principal: PagePrincipal, now: NowDep) -> 
             )
         except DomainError as exc:
             field = (exc.field or "").removeprefix("trademark.")
-            context["errors"] = {_FIELD_OF.get(field, field) or "form": exc.message}
+            context["errors"] = {_FIELD_OF.get(field, field) or "form": page_message(exc)}
     status = 422 if context["errors"] else 200
     return render(request, "merchant/loss.html", who, status_code=status, **context)

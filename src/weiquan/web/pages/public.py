@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from weiquan.adapters.statutes import statute_book
+from weiquan.bootstrap import log_public_keys
 from weiquan.domain.accounts import Role
 from weiquan.domain.errors import NotAuthenticated, NotFound
 from weiquan.domain.throttle import Refused
@@ -120,4 +121,10 @@ def merchant_directory(request: Request, principal: PagePrincipal, svc: Services
 
 @router.get("/verify")
 def verify_guide(request: Request, principal: PagePrincipal) -> Response:
-    return render(request, "public/verify.html", principal)
+    """How to check a package offline, with the log's public keys (current and retired)."""
+    keys = log_public_keys(request.app.state.context.settings)
+    return render(request, "public/verify.html", principal, keys=keys, command=VERIFY_COMMAND)
+
+
+# The command the page gives; a test downloads a package and the key file and runs it verbatim.
+VERIFY_COMMAND = "weiquan verify PACKAGE.zip --key weiquan-log-keys.txt"

@@ -14,21 +14,17 @@ from weiquan.domain.accounts import Principal, Role
 from weiquan.domain.errors import DomainError, NotFound, ValidationFailed
 from weiquan.domain.trust import reports as rp
 from weiquan.domain.trust import reviews as rv
-from weiquan.domain.trust.grade import Grade
 from weiquan.services import trust_reports, trust_reviews, views
 from weiquan.services.context import Services
 from weiquan.web.deps import NowDep, PagePrincipal, ServicesDep
 from weiquan.web.i18n import gettext, n_
+from weiquan.web.messages import page_message
 from weiquan.web.pages.common import form_error, redirect, render, require_role
+from weiquan.web.pages.grade_text import GRADE_LABELS, grade_text
 from weiquan.web.security import require_csrf
 
 router = APIRouter(include_in_schema=False)
 
-GRADE_LABELS = {
-    Grade.RECOMMENDED: n_("建议下单"),
-    Grade.CAUTION: n_("谨慎下单"),
-    Grade.NOT_RECOMMENDED: n_("不建议下单"),
-}
 VETTING_LABELS = {
     "unvetted": n_("未认证"),
     "pending": n_("认证审核中"),
@@ -87,7 +83,7 @@ def _merchant_context(
         "merchant": profile.merchant,
         "shops": profile.shops,
         "grade": profile.grade.grade,
-        "grade_label": _label(GRADE_LABELS, profile.grade.grade.grade),
+        "grade_text": grade_text(profile.grade.grade),
         "history": profile.grade.history,
         "history_label": lambda g: _label(GRADE_LABELS, g),
         "vetting_label": _label(VETTING_LABELS, profile.vetting_status),
@@ -113,7 +109,8 @@ def merchant_page(
 
 
 async def _form(request: Request) -> dict[str, str]:
-    raw = {k: v[:5000] for k, v in (await request.form()).items() if isinstance(v, str)}
+    # Nothing is cut: text over a field's limit is refused with the count (see page_message).
+    raw = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     require_csrf(request, raw.get("csrf", ""))
     return raw
 
@@ -315,7 +312,7 @@ def _report(
     except DomainError as exc:
         if exc.http_status == 404:
             raise
-        errors = {exc.field if exc.field in names else "form": exc.message}
+        errors = {exc.field if exc.field in names else "form": page_message(exc)}
         context = _report_form_context(svc, merchant_id, who, errors=errors, values=values)
         return render(request, "trust/report_form.html", who, status_code=422, **context)
     context = {
