@@ -36,6 +36,7 @@ def demo_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     assert loaded.exit_code == 0, loaded.output
     monkeypatch.setenv("WEIQUAN_ENV", "production")
     monkeypatch.setenv("WEIQUAN_SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("WEIQUAN_LOOKUP_KEY", "l" * 48)
     monkeypatch.setenv("WEIQUAN_PII_KEYS", PRODUCTION_PII_KEYS)
     return url
 
@@ -118,6 +119,7 @@ def test_a_database_without_the_schema_is_refused_with_the_command_that_makes_it
     monkeypatch.setenv("WEIQUAN_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("WEIQUAN_ENV", "production")
     monkeypatch.setenv("WEIQUAN_SECRET_KEY", "s" * 48)
+    monkeypatch.setenv("WEIQUAN_LOOKUP_KEY", "l" * 48)
     monkeypatch.setenv("WEIQUAN_PII_KEYS", PRODUCTION_PII_KEYS)
 
     result = runner.invoke(app, ["worker", "--once"])

@@ -105,7 +105,7 @@ def test_over_plain_http_in_a_test_set_up_the_cookie_is_not_marked_secure(
 
 
 def test_cookies_are_secure_by_default_in_production_and_can_be_allowed_over_http() -> None:
-    production = {"secret_key": "x" * 40, "pii_keys": "k1:" + "A" * 43}
+    production = {"secret_key": "x" * 40, "lookup_key": "y" * 40, "pii_keys": "k1:" + "A" * 43}
     assert Settings(env=Environment.PRODUCTION, **production).cookies_secure
     assert not Settings(
         env=Environment.PRODUCTION, secure_cookies=False, **production

@@ -96,7 +96,9 @@ def _use_the_web_process(held_at_once: int) -> None:
         with ExitStack() as stack:
             for _ in range(held_at_once):
                 stack.enter_context(engine.connect())
-        assert client.get("/healthz").status_code == 200
+        # Pooled connections answer (the health check reads the database; 503 here means only
+        # that no worker has reported in this test).
+        assert client.get("/healthz").json()["database"] == "ok"
         assert client.get("/api/v1/cases", headers=headers).status_code == 200
 
 

@@ -47,9 +47,7 @@ def reencrypt_all(engine: sa.Engine, cipher: FieldCipher) -> int:
     rewritten = 0
     current = _prefix(cipher.current)
     for table, column in encrypted_columns():
-        if len(table.primary_key.columns) != 1:
-            raise NotImplementedError(f"{table.name}: encrypted columns need a one-column key")
-        key = next(iter(table.primary_key.columns))
+        keys = list(table.primary_key.columns)  # one column, or several (scope, key)
         stale = sa.and_(column.is_not(None), sa.not_(column.startswith(current)))
         while True:
             lock = _sqlite_writer_lock(engine)
@@ -58,13 +56,12 @@ def reencrypt_all(engine: sa.Engine, cipher: FieldCipher) -> int:
             try:
                 with engine.begin() as conn:
                     rows = conn.execute(
-                        sa.select(key, column).where(stale).order_by(key).limit(_BATCH)
+                        sa.select(*keys, column).where(stale).order_by(*keys).limit(_BATCH)
                     ).all()
-                    for row_key, sealed in rows:
+                    for *row_key, sealed in rows:
                         fresh = cipher.encrypt(cipher.decrypt(sealed))
-                        conn.execute(
-                            table.update().where(key == row_key).values({column.name: fresh})
-                        )
+                        same_row = sa.and_(*(k == v for k, v in zip(keys, row_key, strict=True)))
+                        conn.execute(table.update().where(same_row).values({column.name: fresh}))
             finally:
                 if lock is not None:
                     lock.release()
