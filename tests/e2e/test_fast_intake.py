@@ -219,7 +219,7 @@ def test_other_requests_to_the_same_path_still_reach_fastapi(pair: Pair, world: 
     pair.fast.post(CASES, json=complaint_body(world), headers=alice)
     listed = pair.fast.get(CASES, headers=alice)
     assert listed.status_code == 200
-    assert listed.json()["total"] == 1
+    assert len(listed.json()["items"]) == 1
     assert pair.fast.put(CASES, json={}, headers=alice).status_code == 405
     assert CASES in pair.fast.get("/openapi.json").json()["paths"]
 

@@ -25,7 +25,7 @@ async def list_notifications(
     principal: ApiPrincipal,
     svc: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000, description="at most 10,000")] = 0,
     lang: Literal["zh_CN", "en"] = "zh_CN",
 ) -> dict[str, Any]:
     """The caller's in-app notices, newest first, each naming its case, what happened and what

@@ -128,7 +128,8 @@ def label(table: dict[object, str], key: object) -> str:
 SYSTEM_REASONS = frozenset(
     {
         n_("消费者提交投诉"),
-        n_("材料齐全，受理并通知商家在期限内答复"),
+        n_("材料齐全，受理并通知商家在期限内答复"),  # written by versions before notices existed
+        n_("材料齐全，予以受理；商家须在期限内答复"),
         n_("商家答复"),
         n_("提出解决方案"),
         n_("消费者接受商家方案"),
