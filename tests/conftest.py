@@ -29,6 +29,10 @@ from weiquan.adapters.throttle import LimitsThrottle, SqlWindowStorage
 from weiquan.domain.workflow import DeadlinePolicy
 from weiquan.services.context import Services
 
+# The log's published checkpoint lives outside the data directory, by default under
+# $XDG_STATE_HOME: tests (and the servers they start) keep theirs in a directory of the run's
+# own, never in the home directory of whoever runs them.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="weiquan-test-state-")
 # xdist hands its workers one id per run; a run without xdist makes its own.
 _RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:8]
 PG_ADMIN_URL = os.environ.get(
