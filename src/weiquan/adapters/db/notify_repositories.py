@@ -33,6 +33,27 @@ _IN_APP = ChannelName.IN_APP.value
 prefs = notification_preferences
 
 
+def _lease_due(
+    table: sa.Table, now: datetime, *, limit: int, lease_until: datetime
+) -> sa.Update:
+    """Claims the due rows of an outbox table and leases them in one statement: until the lease
+    runs out no other sender takes them; if this one dies, they fall due again then and are
+    delivered again (receivers deduplicate by id). ``SKIP LOCKED`` lets senders share the work."""
+    due = (
+        sa.select(table.c.id)
+        .where(is_pending(table), table.c.next_attempt_at <= now)
+        .order_by(table.c.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (
+        table.update()
+        .where(table.c.id.in_(due.scalar_subquery()))
+        .values(next_attempt_at=lease_until)
+        .returning(*table.c)
+    )
+
+
 def _row(notice: NoticeRow) -> dict[str, Any]:
     return {
         "id": notice.id,
@@ -153,23 +174,7 @@ class SqlNoticeRepository:
         )
 
     def claim_due(self, now: datetime, *, limit: int, lease_until: datetime) -> list[Claimed]:
-        n = notices.c
-        due = (
-            sa.select(n.id)
-            .where(is_pending(notices), n.next_attempt_at <= now)
-            .order_by(n.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        # Claimed and leased in one statement: until the lease runs out no other sender takes
-        # these; if this one dies, they fall due again then and are delivered again (receivers
-        # deduplicate by notice id).
-        leased = (
-            notices.update()
-            .where(n.id.in_(due.scalar_subquery()))
-            .values(next_attempt_at=lease_until)
-            .returning(*notices.c)
-        )
+        leased = _lease_due(notices, now, limit=limit, lease_until=lease_until)
         rows = sorted(
             (_notice(r._mapping) for r in self._conn.execute(leased)),
             key=lambda row: (row.created_at, row.id),
@@ -388,20 +393,7 @@ class SqlWebhookRepository:
     def claim_due(
         self, now: datetime, *, limit: int, lease_until: datetime
     ) -> list[tuple[WebhookDelivery, WebhookSubscription]]:
-        d = deliveries.c
-        due = (
-            sa.select(d.id)
-            .where(is_pending(deliveries), d.next_attempt_at <= now)
-            .order_by(d.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        leased = (
-            deliveries.update()
-            .where(d.id.in_(due.scalar_subquery()))
-            .values(next_attempt_at=lease_until)
-            .returning(*deliveries.c)
-        )
+        leased = _lease_due(deliveries, now, limit=limit, lease_until=lease_until)
         rows = [self._delivery(r._mapping) for r in self._conn.execute(leased)]
         if not rows:
             return []
