@@ -334,10 +334,9 @@ def read_history_line(
         reason=item.text("reason"),
         payload=item.mapping("payload"),
     )
-    salt = item.salt("salt")
-    key = salt if event.seq == 1 else case_key
-    if key is None:
+    if version == CURRENT_ENTRY_VERSION and event.seq != 1 and case_key is None:
         raise ValidationFailed(f"{where}: the history lacks the case's first event")
-    entry = case_event_entry(event, salt=salt, case_key=key, version=version)
+    salt = item.salt("salt")
+    entry = case_event_entry(event, salt=salt, case_key=case_key, version=version)
     logged = LoggedRecord(entry, item.index("log_index"), item.text("leaf_hash"))
     return HistoryRecord(event.case_id, event.seq, logged, salt)

@@ -181,10 +181,8 @@ def sweep_unattached_uploads(svc: Services, *, now: datetime, limit: int = 500) 
                 )
             )
         uow.commit()
-    grace = up.ANONYMOUS_GRACE.total_seconds()
-    for digest in {upload.sha256 for upload in stale}:
-        with svc.uow(readonly=True) as uow:
-            in_use = uow.uploads.digest_in_use(digest)
-        if not in_use:
-            svc.blobs.remove_if_stale(digest, older_than_seconds=grace)
+    with svc.uow(readonly=True) as uow:
+        unused = {u.sha256 for u in stale if not uow.uploads.digest_in_use(u.sha256)}
+    for digest in unused:
+        svc.blobs.remove_if_stale(digest, older_than_seconds=up.ANONYMOUS_GRACE.total_seconds())
     return len(stale)

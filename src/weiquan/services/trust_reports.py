@@ -114,8 +114,6 @@ def open_report_evidence(
             raise NotFound("找不到该举报，或您无权查看")
         if not _may_view(uow, principal, report):
             raise NotFound("找不到该举报，或您无权查看")
-    if upload_id not in report.evidence:
-        raise NotFound("该记录中没有这份证据")
     return open_attached(
         svc,
         upload_id,

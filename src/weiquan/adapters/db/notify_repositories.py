@@ -33,9 +33,7 @@ _IN_APP = ChannelName.IN_APP.value
 prefs = notification_preferences
 
 
-def _lease_due(
-    table: sa.Table, now: datetime, *, limit: int, lease_until: datetime
-) -> sa.Update:
+def _lease_due(table: sa.Table, now: datetime, *, limit: int, lease_until: datetime) -> sa.Update:
     """Claims the due rows of an outbox table and leases them in one statement: until the lease
     runs out no other sender takes them; if this one dies, they fall due again then and are
     delivered again (receivers deduplicate by id). ``SKIP LOCKED`` lets senders share the work."""
