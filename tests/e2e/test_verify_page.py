@@ -92,6 +92,20 @@ def _run(command: str, package: Path, folder: Path) -> subprocess.CompletedProce
     )
 
 
+def _alices_package(
+    api: Api, world: World, services: Services, writer: TransparencyLog, tmp_path: Path
+) -> tuple[Path, Path]:
+    """Alice's sealed case, its package downloaded into a folder of its own."""
+    case_id = alices_case(api, world)
+    ledger.publish(services, writer)
+    folder = tmp_path / "download"
+    folder.mkdir()
+    package = _download(
+        api.client, PACKAGE_PATH.format(case_id=case_id), folder, headers=api.headers("alice")
+    )
+    return folder, package
+
+
 def test_the_verify_page_names_weiquan_verify_and_its_command_passes_on_an_untouched_package(
     package_api: Api,
     world: World,
@@ -101,13 +115,7 @@ def test_the_verify_page_names_weiquan_verify_and_its_command_passes_on_an_untou
     tmp_path: Path,
 ) -> None:
     client = package_api.client
-    case_id = alices_case(package_api, world)
-    ledger.publish(services, writer)
-    folder = tmp_path / "download"
-    folder.mkdir()
-    package = _download(
-        client, PACKAGE_PATH.format(case_id=case_id), folder, headers=package_api.headers("alice")
-    )
+    folder, package = _alices_package(package_api, world, services, writer, tmp_path)
 
     page = client.get("/verify").text
     commands = _commands(page)
@@ -134,13 +142,7 @@ def test_after_a_key_rotation_the_key_history_still_verifies_an_older_package(
     tmp_path: Path,
 ) -> None:
     client = package_api.client
-    case_id = alices_case(package_api, world)
-    ledger.publish(services, writer)
-    folder = tmp_path / "download"
-    folder.mkdir()
-    package = _download(
-        client, PACKAGE_PATH.format(case_id=case_id), folder, headers=package_api.headers("alice")
-    )
+    folder, package = _alices_package(package_api, world, services, writer, tmp_path)
     store = KeyStore(settings.key_dir, name=settings.log_origin)
     old = store.active_signer().verifier_key()
     new = store.rotate().verifier_key()

@@ -69,8 +69,6 @@ def _reconcile(uow: UnitOfWork, log: EventLog) -> None:
         raise IntegrityViolation(
             f"数据库记录的日志序号 ({recorded}) 超过日志长度 ({log.size})：日志文件可能被替换或回滚"
         )
-    if recorded == log.size:
-        return
     unidentified: dict[bytes, int] = {}
     for index in range(recorded, log.size):
         entry = log.read_entry(index)
